@@ -52,7 +52,7 @@ function compileAll(): Validators {
     for (const doc of parseAllDocuments(text)) {
       const crd = doc.toJS() as Crd;
       for (const version of crd.spec.versions) {
-        const schema = toJsonSchema(version.schema.openAPIV3Schema);
+        const schema = toJsonSchema(version.schema.openAPIV3Schema) as object;
         out.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
       }
     }

@@ -1,0 +1,5 @@
+/** Expected failures are values, not exceptions: `const r = shift(...); if (!r.ok) show(r.error.message)`. */
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });
