@@ -20,7 +20,11 @@ export const SLACK_LIMITS = {
   contextElements: 10,
 } as const;
 
-export type SlackBlock = Record<string, unknown>;
+export interface SlackBlock {
+  type: string;
+  block_id?: string;
+  [field: string]: unknown;
+}
 
 export interface SlackApiServerOptions {
   token: string;
