@@ -81,6 +81,13 @@ function defaultPod(pod: KubeObject): void {
   pod.status ??= { phase: 'Pending' };
 }
 
+function defaultNamespace(namespace: KubeObject): void {
+  const metadata = (namespace.metadata ??= {});
+  metadata.labels = { ...metadata.labels, 'kubernetes.io/metadata.name': metadata.name ?? '' };
+  namespace.spec ??= { finalizers: ['kubernetes'] };
+  namespace.status ??= { phase: 'Active' };
+}
+
 export class ResourceRegistry {
   readonly resources: ResourceDef[];
   private nextClusterIp = 1;
@@ -91,7 +98,7 @@ export class ResourceRegistry {
       istioResource('ServiceEntry', 'serviceentries', ['se']),
       istioResource('WorkloadEntry', 'workloadentries', ['we']),
       gcpBackendResource(gcpBackend),
-      coreResource('Namespace', 'namespaces', { namespaced: false, verbs: ['get', 'list', 'create'], shortNames: ['ns'] }),
+      coreResource('Namespace', 'namespaces', { namespaced: false, verbs: ['get', 'list', 'create'], shortNames: ['ns'], onCreate: defaultNamespace }),
       coreResource('Service', 'services', { shortNames: ['svc'], onCreate: (service) => this.assignClusterIp(service) }),
       coreResource('Pod', 'pods', { shortNames: ['po'], onCreate: defaultPod }),
     ];

@@ -3,7 +3,7 @@
  * (k8s.io/apimachinery/pkg/api/errors), so client code parses them as it would in a cluster.
  */
 export interface StatusCause {
-  reason: string;
+  reason?: string;
   message: string;
   field?: string;
 }
@@ -43,9 +43,8 @@ export class KubeStatusError extends Error {
   }
 
   toStatus(): Status {
-    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
-    if (this.details) status.details = this.details;
-    return status;
+    const details = this.details ? { details: this.details } : {};
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, ...details, code: this.code };
   }
 }
 
@@ -142,7 +141,7 @@ export function pathNotFound(): KubeStatusError {
 }
 
 export function internalError(message: string): KubeStatusError {
-  return new KubeStatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ reason: '', message }] });
+  return new KubeStatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
 
 /** The Status kube-apiserver would send for a bare HTTP code, as used by fault injection. */
