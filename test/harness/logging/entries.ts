@@ -6,6 +6,9 @@
 import { formatDuration, formatTimestamp, parseDuration, parseTimestamp } from './timestamps.js';
 import type { TimestampParts } from './timestamps.js';
 
+/** The project that the server and the sample builders use unless told otherwise. */
+export const DEFAULT_PROJECT_ID = 'meshbot-test';
+
 export const SEVERITIES = ['DEFAULT', 'DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -165,17 +168,18 @@ export function toStruct(object: JsonObject): { fields: Record<string, unknown> 
   return { fields: Object.fromEntries(Object.entries(object).map(([key, value]) => [key, toStructValue(value)])) };
 }
 
+// camelCase despite keepCase: protobufjs serves struct.proto from its built-in, camelCase copy.
 function toStructValue(value: JsonValue): Record<string, unknown> {
-  if (value === null) return { null_value: 'NULL_VALUE' };
-  if (Array.isArray(value)) return { list_value: { values: value.map(toStructValue) } };
+  if (value === null) return { nullValue: 'NULL_VALUE' };
+  if (Array.isArray(value)) return { listValue: { values: value.map(toStructValue) } };
   switch (typeof value) {
     case 'number':
-      return { number_value: value };
+      return { numberValue: value };
     case 'string':
-      return { string_value: value };
+      return { stringValue: value };
     case 'boolean':
-      return { bool_value: value };
+      return { boolValue: value };
     default:
-      return { struct_value: toStruct(value) };
+      return { structValue: toStruct(value) };
   }
 }

@@ -9,7 +9,8 @@ import { parseFilter, isTimeField, SEVERITY_FIELD } from './filter-parser.js';
 import type { Comparison, FilterNode } from './filter-parser.js';
 import { compareTimestamps, parseDuration, parseTimestamp } from './timestamps.js';
 
-export type FilterableEntry = Readonly<Record<string, unknown>>;
+/** A log entry in the API JSON shape; any object works. */
+export type FilterableEntry = object;
 export type EntryPredicate = (entry: FilterableEntry) => boolean;
 
 const SEVERITY_LEVELS: Record<string, number> = {

@@ -1,0 +1,201 @@
+/**
+ * A local Cloud Logging API (google.logging.v2.LoggingServiceV2 over insecure gRPC on
+ * 127.0.0.1) serving ListLogEntries and TailLogEntries from entries that tests append, with
+ * hooks to inject quota errors, delays, broken or stalled tails and suppression notices.
+ * Every other method answers UNIMPLEMENTED.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { DEFAULT_PROJECT_ID, normalizeEntry, toProtoLogEntry } from './logging/entries.js';
+import type { LogEntryInput, StoredLogEntry } from './logging/entries.js';
+import { listPage } from './logging/list.js';
+import type { ListLogEntriesRequest } from './logging/list.js';
+import { loggingServiceDefinition } from './logging/protos.js';
+import { RpcError, toStatus } from './logging/rpc-error.js';
+import { TailHub } from './logging/tail.js';
+import type { Suppression, TailLogEntriesRequest, TailResponse, TailSession } from './logging/tail.js';
+
+export { DEFAULT_PROJECT_ID } from './logging/entries.js';
+export { compileFilter } from './logging/filter-match.js';
+export { FilterSyntaxError, parseFilter } from './logging/filter-parser.js';
+export type { HttpRequestInput, JsonObject, JsonValue, LogEntryInput, MonitoredResource, Severity, StoredLogEntry } from './logging/entries.js';
+export type { ListLogEntriesRequest } from './logging/list.js';
+export type { Suppression, SuppressionReason, TailLogEntriesRequest, TailSession } from './logging/tail.js';
+
+export interface LoggingServerOptions {
+  /** Default DEFAULT_PROJECT_ID. Entries of other projects can be appended too. */
+  projectId?: string;
+  /** Clock for entries appended without a timestamp. */
+  now?: () => Date;
+  /** Live tail sessions allowed at once (Cloud Logging allows 10 per project); default unlimited. */
+  maxTailSessions?: number;
+}
+
+export interface ListFault {
+  code: grpc.status;
+  details: string;
+}
+
+export interface LoggingServer {
+  /** `127.0.0.1:PORT`, for a grpc client; the Node client wants apiEndpoint + port. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly projectId: string;
+  /** Everything appended, in append order. */
+  readonly entries: readonly StoredLogEntry[];
+  /** Live tail sessions. */
+  readonly tails: readonly TailSession[];
+  readonly tailCount: number;
+  /** Every tail session ever opened, live or not, in opening order. */
+  readonly tailHistory: readonly TailSession[];
+  /** Every ListLogEntries request received, including those answered with a fault. */
+  readonly listCalls: readonly ListLogEntriesRequest[];
+  /** Stores entries and streams the matching ones to live tails; returns them as stored. */
+  append(entries: LogEntryInput | readonly LogEntryInput[]): StoredLogEntry[];
+  /** Forgets stored entries, recorded list calls, pending list faults and the list delay; tails stay. */
+  reset(): void;
+  /** Answers the next `times` ListLogEntries calls with RESOURCE_EXHAUSTED (the 60/min read quota). */
+  exhaustListQuota(times?: number): void;
+  /** Answers the next `times` ListLogEntries calls with this status. */
+  failListCalls(times: number, code: grpc.status, details?: string): void;
+  /** Holds every ListLogEntries answer for `ms` (0 to stop). */
+  delayListCalls(ms: number): void;
+  /** Ends all live tails with an error status. */
+  failTails(code?: grpc.status, details?: string): void;
+  /** Ends all live tails with status OK, as Cloud Logging does after a while. */
+  endTails(): void;
+  /** Keeps tails open but holds back what they would be sent, until resumeTails(). */
+  stallTails(): void;
+  resumeTails(): void;
+  /** Sends a response with only suppression_info to every live tail. */
+  sendSuppression(suppression: Suppression): void;
+  /** Resolves with the oldest tail session not yet returned by an earlier call (waiting for one to open). */
+  waitForTail(timeoutMs?: number): Promise<TailSession>;
+  close(): Promise<void>;
+}
+
+const QUOTA_DETAILS =
+  "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'";
+const SHUTDOWN_GRACE_MS = 1000;
+
+export async function startLoggingServer(options: LoggingServerOptions = {}): Promise<LoggingServer> {
+  const state = new LoggingState(options);
+  const server = new grpc.Server();
+  server.addService(loggingServiceDefinition(), {
+    ListLogEntries: (call: grpc.ServerUnaryCall<ListLogEntriesRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      void state.answerList(call.request).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toStatus(error)),
+      );
+    },
+    TailLogEntries: (call: grpc.ServerDuplexStream<TailLogEntriesRequest, TailResponse>) => state.tails.handle(call),
+  });
+  const port = await bind(server);
+  return createFacade(state, server, port);
+}
+
+function bind(server: grpc.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+  });
+}
+
+function createFacade(state: LoggingState, server: grpc.Server, port: number): LoggingServer {
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `127.0.0.1:${port}`,
+    port,
+    projectId: state.projectId,
+    entries: state.entries,
+    listCalls: state.listCalls,
+    get tails() {
+      return state.tails.live;
+    },
+    get tailCount() {
+      return state.tails.live.length;
+    },
+    get tailHistory() {
+      return state.tails.history;
+    },
+    append: (entries) => state.append(entries),
+    reset: () => state.reset(),
+    exhaustListQuota: (times = 1) => state.addListFaults(times, grpc.status.RESOURCE_EXHAUSTED, QUOTA_DETAILS),
+    failListCalls: (times, code, details = grpc.status[code]) => state.addListFaults(times, code, details),
+    delayListCalls: (ms) => state.setListDelay(ms),
+    failTails: (code = grpc.status.UNAVAILABLE, details = 'The service is currently unavailable.') => state.tails.fail(code, details),
+    endTails: () => state.tails.endAll(),
+    stallTails: () => state.tails.stall(),
+    resumeTails: () => state.tails.resume(),
+    sendSuppression: (suppression) => state.tails.suppress(suppression),
+    waitForTail: (timeoutMs = 5000) => state.tails.waitForTail(timeoutMs),
+    close: () => (closing ??= state.shutDown(server)),
+  };
+}
+
+class LoggingState {
+  readonly projectId: string;
+  readonly entries: StoredLogEntry[] = [];
+  readonly listCalls: ListLogEntriesRequest[] = [];
+  readonly tails: TailHub;
+  private readonly listFaults: ListFault[] = [];
+  private listDelayMs = 0;
+  private insertIdSequence = 0;
+  private readonly now: () => Date;
+
+  constructor(options: LoggingServerOptions) {
+    this.projectId = options.projectId ?? DEFAULT_PROJECT_ID;
+    this.now = options.now ?? (() => new Date());
+    this.tails = new TailHub(options.maxTailSessions ?? Infinity);
+  }
+
+  append(inputs: LogEntryInput | readonly LogEntryInput[]): StoredLogEntry[] {
+    const list: readonly LogEntryInput[] = Array.isArray(inputs) ? inputs : [inputs as LogEntryInput];
+    const stored = list.map((input) => normalizeEntry(input, { now: this.now, nextInsertId: () => this.nextInsertId() }));
+    this.entries.push(...stored);
+    this.tails.deliver(stored);
+    return stored;
+  }
+
+  async answerList(request: ListLogEntriesRequest): Promise<unknown> {
+    this.listCalls.push(request);
+    if (this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
+    const fault = this.listFaults.shift();
+    if (fault) throw new RpcError(fault.code, fault.details);
+    const page = listPage(this.entries, request);
+    return { entries: page.entries.map(toProtoLogEntry), next_page_token: page.nextPageToken };
+  }
+
+  reset(): void {
+    this.entries.length = 0;
+    this.listCalls.length = 0;
+    this.listFaults.length = 0;
+    this.listDelayMs = 0;
+  }
+
+  setListDelay(ms: number): void {
+    this.listDelayMs = ms;
+  }
+
+  addListFaults(times: number, code: grpc.status, details: string): void {
+    for (let i = 0; i < times; i++) this.listFaults.push({ code, details });
+  }
+
+  async shutDown(server: grpc.Server): Promise<void> {
+    this.tails.endAll();
+    this.tails.rejectWaiters('the logging server was closed');
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, SHUTDOWN_GRACE_MS);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private nextInsertId(): string {
+    this.insertIdSequence++;
+    return `auto-${String(this.insertIdSequence).padStart(8, '0')}`;
+  }
+}
