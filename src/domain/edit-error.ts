@@ -7,7 +7,8 @@ export type EditErrorCode =
   | 'ambiguous-host'
   | 'pair-weight-zero'
   | 'mirror-conflict'
-  | 'mirror-field-conflict';
+  | 'mirror-field-conflict'
+  | 'route-moved';
 
 export interface EditError {
   readonly code: EditErrorCode;

@@ -56,7 +56,7 @@ const weightsByHost = (route: JsonObject) => {
   const destinations = routeDestinations(route);
   return Object.fromEntries(destinations.map((d) => [destinationHost(d), effectiveWeight(d, destinations.length)]));
 };
-const total = (route: JsonObject) => Object.values(weightsByHost(route)).reduce((a, b) => a + b, 0);
+const total = (route: JsonObject) => Object.values(weightsByHost(route)).reduce((a: number, b) => a + (b as number), 0);
 const withoutRoute = ({ route: _route, ...rest }: JsonObject) => rest;
 
 describe('shiftWeights properties', () => {

@@ -1,0 +1,65 @@
+import type { CustomObjects, ResourceType } from '../kube/custom-objects.js';
+import type { OperationStore } from '../store/operation-store.js';
+import type { JobName } from '../queue/queues.js';
+import type { Block } from '../slack/blocks/block-kit.js';
+
+/** What the use cases need to know of a migration (the config module's Migration satisfies it). */
+export interface MigrationSettings {
+  readonly name: string;
+  readonly namespace: string;
+  readonly virtualService: string;
+  readonly from: string;
+  readonly to: string;
+  readonly gcpBackend?: string | undefined;
+  readonly channel: string;
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+  readonly requesters: readonly string[];
+  readonly allowSelfApproval: boolean;
+  readonly incidentChannel?: string | undefined;
+  readonly approvalTimeoutMs: number;
+  readonly mirrorField: 'mirror' | 'mirrors';
+  readonly toPort?: number | undefined;
+  readonly context?: string | undefined;
+}
+
+export interface Notifier {
+  /** Posts a message (in a thread when `threadTs` is given) and returns its ts. */
+  post(message: { channel: string; threadTs?: string | undefined; text: string; blocks?: readonly Block[] }): Promise<string>;
+  update(message: { channel: string; ts: string; text: string; blocks?: readonly Block[] }): Promise<void>;
+}
+
+export interface GroupDirectory {
+  /** Which of `groups` (Slack user group ids) the user belongs to. */
+  groupsOf(userId: string, groups: readonly string[]): Promise<string[]>;
+}
+
+export interface JobQueue {
+  enqueue(job: JobName, operationId: string, options?: { delayMs?: number }): Promise<void>;
+}
+
+export interface AppDeps {
+  readonly migrations: readonly MigrationSettings[];
+  readonly gcpBackendApi: ResourceType;
+  readonly store: OperationStore;
+  readonly jobs: JobQueue;
+  /** The Kubernetes API of a migration's cluster (its kubeconfig context). */
+  readonly kube: (migration: MigrationSettings) => CustomObjects;
+  readonly notifier: Notifier;
+  readonly groups: GroupDirectory;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+/** What the Slack user who typed the command or clicked the button is told, privately. */
+export interface Reply {
+  readonly text: string;
+}
+
+export interface Actor {
+  readonly userId: string;
+  readonly channelId: string;
+}
+
+export const lockOf = (m: MigrationSettings): string => `${m.context ?? 'default'}/${m.namespace}/${m.virtualService}`;
+export const vsLabel = (m: MigrationSettings): string => `${m.namespace}/${m.virtualService}`;

@@ -1,0 +1,88 @@
+import type { Operation } from '../domain/operation/operation.js';
+import { transition } from '../domain/operation/transitions.js';
+import { describeOperation } from '../domain/operation/operation.js';
+import { editVirtualService, resourceVersionOf } from '../kube/edit-virtual-service.js';
+import { KubeError } from '../kube/kube-error.js';
+import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
+import { asChanges, editOf, type EditOfOperation } from './operation-edit.js';
+import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { changeLines } from '../slack/blocks/operation-message.js';
+import { kubeProblem } from './request-change.js';
+import { migrationOf, postInThread, refreshParent } from './thread.js';
+
+export interface ExecuteOptions {
+  /** True on the job's last attempt: a transient failure then ends the operation as failed. */
+  readonly lastAttempt: boolean;
+}
+
+/**
+ * The apply and rollback jobs. Safe to run again after a crash at any line: the edit is
+ * recomputed from the VirtualService as it is now, so a patch that already landed is not made
+ * twice (the recomputed edit is empty), and the changes are recorded before each patch so the
+ * weights from before the step are never lost.
+ */
+export async function executeOperation(deps: AppDeps, operationId: string, options: ExecuteOptions): Promise<void> {
+  const op = await deps.store.get(operationId);
+  if (!op || (op.state !== 'approved' && op.state !== 'applying')) return;
+  const migration = migrationOf(deps, op);
+  if (!migration) return finish(deps, op, undefined, { failed: `migration ${op.migration} is no longer configured` });
+  const target = op.rollsBack ? await deps.store.get(op.rollsBack) : undefined;
+  const edit = editOf(migration, op, target);
+  if (!edit.ok) return finish(deps, op, migration, { failed: edit.error });
+  const started = await deps.store.mutate(op.id, (current) => transition(current, { type: 'start-apply', at: deps.now().toISOString() }));
+  if (!started.ok) return;
+  try {
+    const outcome = await editVirtualService(deps.kube(migration), refOf(migration), edit.value.edit, {
+      beforeWrite: (changes) => recordPlanned(deps, op.id, asChanges(edit.value.kind, changes)),
+    });
+    if (outcome.outcome === 'refused') return finish(deps, op, migration, { failed: outcome.error.message });
+    const current = await deps.store.get(op.id);
+    const applied = outcome.outcome === 'changed' ? asChanges(edit.value.kind, outcome.changes) : (current?.planned ?? asChanges(edit.value.kind, []));
+    const resourceVersion = resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current);
+    await verify(deps, migration, edit.value.edit);
+    return finish(deps, op, migration, { applied, resourceVersion, target });
+  } catch (error) {
+    if (error instanceof KubeError && error.transient && !options.lastAttempt) throw error;
+    return finish(deps, op, migration, { failed: kubeProblem(error, migration).replace(' Nothing was requested.', '') });
+  }
+}
+
+const refOf = (m: MigrationSettings) => ({ namespace: m.namespace, name: m.virtualService });
+
+async function recordPlanned(deps: AppDeps, id: string, planned: NonNullable<Operation['planned']>): Promise<void> {
+  await deps.store.mutate(id, (current) => transition(current, { type: 'start-apply', at: deps.now().toISOString(), planned }));
+}
+
+/** Reads the VirtualService back: the edit must now be a no-op, or someone changed it under us. */
+async function verify(deps: AppDeps, migration: MigrationSettings, edit: EditOfOperation): Promise<void> {
+  const readBack = await deps.kube(migration).get(VIRTUAL_SERVICES, refOf(migration));
+  const again = edit(readBack);
+  if (again.ok && again.value.changes.length > 0) throw new KubeError('unavailable', 'read-back after the patch does not show the change yet');
+}
+
+type Ending = { failed: string } | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined };
+
+async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings | undefined, ending: Ending): Promise<void> {
+  const at = deps.now().toISOString();
+  const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied } as const);
+  const done = await deps.store.mutate(op.id, (current) => transition(current, event));
+  if (!done.ok || !migration) return;
+  const after = done.value.after;
+  if ('applied' in ending && ending.target) await markRolledBack(deps, ending.target, op, migration);
+  await deps.store.release(lockOf(migration), op.id);
+  await refreshParent(deps, after, migration);
+  await postInThread(deps, after, resultText(after, ending));
+}
+
+async function markRolledBack(deps: AppDeps, target: Operation, rollback: Operation, migration: MigrationSettings): Promise<void> {
+  const marked = await deps.store.mutate(target.id, (current) => transition(current, { type: 'rolled-back', at: deps.now().toISOString(), by: rollback.requestedBy, note: `rollback ${rollback.id}` }));
+  if (marked.ok) await refreshParent(deps, marked.value.after, migration);
+}
+
+function resultText(op: Operation, ending: Ending): string {
+  if ('failed' in ending) return `❌ ${describeOperation(op)} failed: ${ending.failed}. The VirtualService was not changed by this step.`;
+  const lines = changeLines(ending.applied).join('\n');
+  const rv = ending.resourceVersion ? ` (resourceVersion ${ending.resourceVersion}, read back and verified)` : '';
+  const verb = op.kind === 'rollback' ? `↩️ Rolled back by <@${op.requestedBy}>` : `✅ Applied ${describeOperation(op)}`;
+  return `${verb}${rv}:\n\`\`\`${lines}\`\`\``;
+}

@@ -1,0 +1,50 @@
+import { helpForVerb, helpText } from '../domain/command/command-usage.js';
+import type { MeshCommand } from '../domain/command/mesh-command.js';
+import { abortRequest } from './abort-request.js';
+import type { Actor, AppDeps, Reply } from './deps.js';
+import { requestChange } from './request-change.js';
+import { requestRollback } from './request-rollback.js';
+import { resolveMigration } from './resolve-migration.js';
+import { showStatus } from './show-status.js';
+
+/** One entry for every `/mesh` command, whatever the transport (Slack listener, tests). */
+export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: Actor): Promise<Reply> {
+  switch (command.kind) {
+    case 'help':
+      return { text: command.topic ? helpForVerb(command.topic) : helpText() };
+    case 'list':
+      return listMigrations(deps, actor);
+    case 'export':
+    case 'register':
+      return notYet(command.kind);
+    default:
+      break;
+  }
+  const migration = resolveMigration(deps, actor.channelId, command.migration);
+  if (!migration.ok) return { text: migration.error };
+  switch (command.kind) {
+    case 'status':
+      return showStatus(deps, migration.value);
+    case 'shift':
+    case 'mirror':
+      return requestChange(deps, migration.value, command.kind, command.percent, actor);
+    case 'rollback':
+      return requestRollback(deps, migration.value, actor);
+    case 'abort':
+      return abortRequest(deps, migration.value, actor);
+    default:
+      return notYet(command.kind);
+  }
+}
+
+function listMigrations(deps: AppDeps, actor: Actor): Reply {
+  const here = deps.migrations.filter((m) => m.channel === actor.channelId);
+  const others = deps.migrations.length - here.length;
+  if (here.length === 0) return { text: `No migration is configured for this channel${others > 0 ? ` (${others} elsewhere)` : ''}.` };
+  const lines = here.map((m) => `• *${m.name}* — \`${m.namespace}/${m.virtualService}\`${m.context ? ` (${m.context})` : ''}: ${m.from} → ${m.to}`);
+  return { text: [`Migrations in this channel:`, ...lines].join('\n') };
+}
+
+function notYet(verb: string): Reply {
+  return { text: `/mesh ${verb} is not available in this version of meshbot yet; nothing was done. See /mesh help for what is.` };
+}

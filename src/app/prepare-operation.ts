@@ -1,0 +1,77 @@
+import type { Operation, PreflightCheck } from '../domain/operation/operation.js';
+import { transition } from '../domain/operation/transitions.js';
+import { indexesOfHost, httpRoutes } from '../domain/virtual-service.js';
+import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { KubeError } from '../kube/kube-error.js';
+import { operationMessage } from '../slack/blocks/operation-message.js';
+import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
+import { asChanges, editOf } from './operation-edit.js';
+import { kubeProblem } from './request-change.js';
+import { migrationOf, postInThread } from './thread.js';
+
+/**
+ * The prepare job: runs the preflight, posts the request with Approve/Reject and records the
+ * thread. Runs again harmlessly: once the thread is recorded there is nothing left to do.
+ */
+export async function prepareOperation(deps: AppDeps, operationId: string): Promise<void> {
+  const op = await deps.store.get(operationId);
+  if (!op || op.state !== 'requested') return;
+  const migration = migrationOf(deps, op);
+  if (!migration) return fail(deps, op, `migration ${op.migration} is no longer configured`);
+  const checks = await preflight(deps, migration, op);
+  if (!checks.ok) return fail(deps, op, checks.reason);
+  const draft = { ...op, state: 'awaiting-approval' as const, planned: checks.planned, preflight: checks.checks };
+  const threadTs = await deps.notifier.post({ channel: op.channel, ...operationMessage({ operation: draft, virtualService: vsLabel(migration) }) });
+  const posted = await deps.store.mutate(op.id, (current) => transition(current, { type: 'posted', at: deps.now().toISOString(), threadTs, planned: checks.planned, preflight: checks.checks }));
+  if (!posted.ok) {
+    // Expired or aborted while we were posting: make the message say so.
+    const current = await deps.store.get(op.id);
+    if (current) await deps.notifier.update({ channel: op.channel, ts: threadTs, ...operationMessage({ operation: { ...current, threadTs }, virtualService: vsLabel(migration) }) });
+  }
+}
+
+type Preflight = { ok: true; checks: PreflightCheck[]; planned: NonNullable<Operation['planned']> } | { ok: false; reason: string };
+
+async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operation): Promise<Preflight> {
+  const kube = deps.kube(migration);
+  let vs;
+  try {
+    vs = await kube.get(VIRTUAL_SERVICES, { namespace: migration.namespace, name: migration.virtualService });
+  } catch (error) {
+    if (error instanceof KubeError && error.transient) throw error;
+    return { ok: false, reason: kubeProblem(error, migration) };
+  }
+  const edit = editOf(migration, op);
+  if (!edit.ok) return { ok: false, reason: edit.error };
+  const result = edit.value.edit(vs);
+  if (!result.ok) return { ok: false, reason: result.error.message };
+  const routesWithFrom = httpRoutes(vs).filter((r) => indexesOfHost(r, migration.from).length > 0).length;
+  const holder = await deps.store.holderOf(lockOf(migration));
+  const checks: PreflightCheck[] = [
+    { label: `VirtualService ${vsLabel(migration)} found`, ok: true, detail: `resourceVersion ${String((vs.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '?')}` },
+    { label: `${migration.from} present`, ok: routesWithFrom > 0, detail: `in ${routesWithFrom} http route(s)` },
+    await gcpBackendCheck(deps, migration),
+    { label: 'No other operation in flight', ok: holder?.id === op.id },
+  ];
+  return { ok: true, checks, planned: asChanges(edit.value.kind, result.value.changes) };
+}
+
+async function gcpBackendCheck(deps: AppDeps, migration: MigrationSettings): Promise<PreflightCheck> {
+  if (!migration.gcpBackend) return { label: 'GCPBackend', ok: true, detail: 'not configured for this migration, not checked' };
+  const label = `GCPBackend ${migration.namespace}/${migration.gcpBackend} present`;
+  try {
+    await deps.kube(migration).get(deps.gcpBackendApi, { namespace: migration.namespace, name: migration.gcpBackend });
+    return { label, ok: true };
+  } catch (error) {
+    if (error instanceof KubeError && error.transient) throw error;
+    const detail = error instanceof KubeError && error.kind === 'not-found' ? 'not found: create it before shifting traffic to it' : String((error as Error).message);
+    return { label, ok: false, detail };
+  }
+}
+
+async function fail(deps: AppDeps, op: Operation, reason: string): Promise<void> {
+  const failed = await deps.store.mutate(op.id, (current) => transition(current, { type: 'fail', at: deps.now().toISOString(), reason }));
+  const migration = migrationOf(deps, op);
+  if (migration) await deps.store.release(lockOf(migration), op.id);
+  if (failed.ok) await postInThread(deps, failed.value.after, `❌ <@${op.requestedBy}> your request (${op.id}) could not be prepared: ${reason}`);
+}

@@ -1,0 +1,72 @@
+import { mayRequest } from '../domain/operation/approval-policy.js';
+import { describeOperation, type Operation } from '../domain/operation/operation.js';
+import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { KubeError } from '../kube/kube-error.js';
+import { lockOf, vsLabel, type Actor, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
+import { asChanges, editOf } from './operation-edit.js';
+import { policyActor, policyFor } from './policy-for.js';
+
+/**
+ * `/mesh shift 25%` and `/mesh mirror 10%`: checks who asks, reads the VirtualService, plans the
+ * edit, records the operation (taking the VirtualService's lock) and queues its thread. Nothing
+ * is queued when any of that fails; the user is told why.
+ */
+export async function requestChange(deps: AppDeps, migration: MigrationSettings, kind: 'shift' | 'mirror', percent: number | 'off', actor: Actor): Promise<Reply> {
+  const allowed = mayRequest(policyFor(migration), await policyActor(deps, migration, actor.userId));
+  if (!allowed.ok) return { text: allowed.error };
+  const plan = await planAgainstCluster(deps, migration, { kind, percent });
+  if ('text' in plan) return plan;
+  const now = deps.now();
+  const op: Operation = {
+    id: deps.newId(),
+    migration: migration.name,
+    kind,
+    percent,
+    state: 'requested',
+    requestedBy: actor.userId,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + migration.approvalTimeoutMs).toISOString(),
+    channel: migration.channel,
+    planned: plan.planned,
+    version: 0,
+    history: [{ at: now.toISOString(), state: 'requested', by: actor.userId }],
+  };
+  const created = await deps.store.create(op, lockOf(migration));
+  if (!created.ok) return { text: busyText(created.error) };
+  await deps.jobs.enqueue('prepare', op.id);
+  await deps.jobs.enqueue('expire', op.id, { delayMs: migration.approvalTimeoutMs });
+  return { text: `Requested: ${describeOperation(op)}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
+}
+
+export function busyText(holder: Operation): string {
+  const where = holder.threadTs ? ' (see its thread)' : '';
+  return `Busy with ${describeOperation(holder)} — ${holder.state}, requested by <@${holder.requestedBy}>${where}. One operation at a time per VirtualService: wait for it, or /mesh abort it if it is still waiting for approval.`;
+}
+
+async function planAgainstCluster(deps: AppDeps, migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>): Promise<Reply | { planned: Operation['planned'] }> {
+  const edit = editOf(migration, op);
+  if (!edit.ok) return { text: edit.error };
+  let vs;
+  try {
+    vs = await deps.kube(migration).get(VIRTUAL_SERVICES, { namespace: migration.namespace, name: migration.virtualService });
+  } catch (error) {
+    return { text: kubeProblem(error, migration) };
+  }
+  const result = edit.value.edit(vs);
+  if (!result.ok) return { text: `Nothing was requested: ${result.error.message}` };
+  if (result.value.changes.length === 0) return { text: `Nothing to do: ${vsLabel(migration)} is already there (${describeOperation({ ...op, migration: migration.name })}).` };
+  return { planned: asChanges(edit.value.kind, result.value.changes) };
+}
+
+export function kubeProblem(error: unknown, migration: MigrationSettings): string {
+  const label = `VirtualService ${vsLabel(migration)}`;
+  if (!(error instanceof KubeError)) return `Could not read ${label}: ${String(error)}`;
+  switch (error.kind) {
+    case 'not-found':
+      return `${label} was not found. Check the migration's namespace and virtualService in the migrations file, or create the VirtualService first. Nothing was requested.`;
+    case 'forbidden':
+      return `meshbot may not read ${label} (403 Forbidden: ${error.message}). Grant its service account get/patch on virtualservices.networking.istio.io in ${migration.namespace}. Nothing was requested.`;
+    default:
+      return `The Kubernetes API did not answer for ${label} (${error.message}). Nothing was requested; try again shortly.`;
+  }
+}

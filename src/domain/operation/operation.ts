@@ -1,0 +1,79 @@
+import type { MirrorChange, WeightChange } from '../route-change.js';
+
+/**
+ * One requested change to one migration's VirtualService, from request to outcome. Stored in
+ * Redis as the audit trail: who asked, who decided, what the weights were before and after.
+ */
+export type OperationKind = 'shift' | 'mirror' | 'rollback';
+
+export type OperationState =
+  | 'requested'
+  | 'awaiting-approval'
+  | 'approved'
+  | 'applying'
+  | 'applied'
+  | 'rejected'
+  | 'expired'
+  | 'aborted'
+  | 'failed'
+  | 'rolled-back';
+
+export const TERMINAL_STATES: readonly OperationState[] = ['applied', 'rejected', 'expired', 'aborted', 'failed', 'rolled-back'];
+
+export type Changes = { readonly kind: 'weights'; readonly changes: readonly WeightChange[] } | { readonly kind: 'mirror'; readonly changes: readonly MirrorChange[] };
+
+/** One check made before a step is offered for approval, shown in its thread. */
+export interface PreflightCheck {
+  readonly label: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly state: OperationState;
+  readonly by?: string;
+  readonly note?: string;
+}
+
+export interface Operation {
+  readonly id: string;
+  readonly migration: string;
+  readonly kind: OperationKind;
+  /** Target share for shift/mirror; for a rollback, the share being restored (display only). */
+  readonly percent: number | 'off';
+  readonly state: OperationState;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  readonly channel: string;
+  readonly threadTs?: string;
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  /** What the step will change, computed when it was requested (shown in the thread). */
+  readonly planned?: Changes;
+  readonly preflight?: readonly PreflightCheck[];
+  /** What the apply really changed, with the weights before it: the basis of a rollback. */
+  readonly applied?: Changes;
+  /** The operation a rollback undoes. */
+  readonly rollsBack?: string;
+  readonly reason?: string;
+  /** Optimistic-concurrency counter: every stored update must name the version it read. */
+  readonly version: number;
+  readonly history: readonly HistoryEntry[];
+}
+
+export function isTerminal(state: OperationState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** Operations that hold their VirtualService: nothing else may start until they end. */
+export function isInFlight(op: Operation): boolean {
+  return !isTerminal(op.state);
+}
+
+export function describeOperation(op: Pick<Operation, 'kind' | 'percent' | 'migration'>): string {
+  if (op.kind === 'rollback') return `rollback of ${op.migration}`;
+  if (op.kind === 'mirror') return op.percent === 'off' ? `mirror off for ${op.migration}` : `mirror ${op.percent}% for ${op.migration}`;
+  return `shift ${op.percent}% for ${op.migration}`;
+}

@@ -1,0 +1,88 @@
+import { err, ok, type Result } from '../result.js';
+import { isTerminal, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
+
+/** Everything that can happen to an operation. `at` is an ISO time from the caller's clock. */
+export type OperationEvent =
+  | { readonly type: 'posted'; readonly at: string; readonly threadTs: string; readonly planned: Changes; readonly preflight: readonly PreflightCheck[] }
+  | { readonly type: 'approve'; readonly at: string; readonly by: string }
+  | { readonly type: 'reject'; readonly at: string; readonly by: string }
+  | { readonly type: 'expire'; readonly at: string }
+  | { readonly type: 'abort'; readonly at: string; readonly by: string; readonly note?: string }
+  | { readonly type: 'start-apply'; readonly at: string; readonly planned?: Changes }
+  | { readonly type: 'applied'; readonly at: string; readonly applied: Changes; readonly note?: string }
+  | { readonly type: 'fail'; readonly at: string; readonly reason: string }
+  | { readonly type: 'rolled-back'; readonly at: string; readonly by: string; readonly note?: string };
+
+const ALLOWED: Record<OperationEvent['type'], readonly OperationState[]> = {
+  posted: ['requested'],
+  approve: ['awaiting-approval'],
+  reject: ['awaiting-approval'],
+  expire: ['requested', 'awaiting-approval'],
+  abort: ['requested', 'awaiting-approval'],
+  'start-apply': ['approved', 'applying'],
+  applied: ['applying'],
+  fail: ['requested', 'awaiting-approval', 'approved', 'applying'],
+  'rolled-back': ['applied'],
+};
+
+const TARGET: Record<OperationEvent['type'], OperationState> = {
+  posted: 'awaiting-approval',
+  approve: 'approved',
+  reject: 'rejected',
+  expire: 'expired',
+  abort: 'aborted',
+  'start-apply': 'applying',
+  applied: 'applied',
+  fail: 'failed',
+  'rolled-back': 'rolled-back',
+};
+
+/**
+ * The operation state machine: requested → awaiting-approval → approved → applying → applied
+ * (→ rolled-back), with rejected, expired, aborted and failed as other ends. A refused
+ * transition says why in words a Slack user understands.
+ */
+export function transition(op: Operation, event: OperationEvent): Result<Operation, string> {
+  if (!ALLOWED[event.type].includes(op.state)) return err(refusal(op, event));
+  const state = TARGET[event.type];
+  const by = 'by' in event ? event.by : undefined;
+  const note = noteOf(event);
+  const next: Operation = {
+    ...op,
+    state,
+    ...fieldsFor(event),
+    version: op.version + 1,
+    history: [...op.history, { at: event.at, state, ...(by === undefined ? {} : { by }), ...(note === undefined ? {} : { note }) }],
+  };
+  return ok(next);
+}
+
+function fieldsFor(event: OperationEvent): Partial<Operation> {
+  switch (event.type) {
+    case 'posted':
+      return { threadTs: event.threadTs, planned: event.planned, preflight: event.preflight };
+    case 'approve':
+    case 'reject':
+      return { decidedBy: event.by, decidedAt: event.at };
+    case 'start-apply':
+      return event.planned ? { planned: event.planned } : {};
+    case 'applied':
+      return { applied: event.applied };
+    case 'fail':
+      return { reason: event.reason };
+    default:
+      return {};
+  }
+}
+
+function noteOf(event: OperationEvent): string | undefined {
+  if (event.type === 'fail') return event.reason;
+  return 'note' in event ? event.note : undefined;
+}
+
+function refusal(op: Operation, event: OperationEvent): string {
+  const who = op.decidedBy ? ` by <@${op.decidedBy}>` : '';
+  if (isTerminal(op.state)) return `This request is already ${op.state}${op.state === 'approved' || op.state === 'rejected' ? who : ''}; nothing was changed.`;
+  if (event.type === 'approve' || event.type === 'reject') return `This request is already ${op.state}${who}; it can no longer be ${event.type === 'approve' ? 'approved' : 'rejected'}.`;
+  return `Cannot ${event.type} an operation that is ${op.state}.`;
+}

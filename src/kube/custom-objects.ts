@@ -1,0 +1,48 @@
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { JsonPatchOp } from '../domain/json-patch.js';
+import type { JsonObject } from '../domain/virtual-service.js';
+import { toKubeError, withTimeout } from './kube-error.js';
+
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+}
+
+export interface ObjectRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export const VIRTUAL_SERVICES: ResourceType = { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' };
+export const SERVICE_ENTRIES: ResourceType = { group: 'networking.istio.io', version: 'v1', plural: 'serviceentries' };
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Namespaced custom objects through client-node; every failure becomes a classified KubeError. */
+export class CustomObjects {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  async get(type: ResourceType, ref: ObjectRef): Promise<JsonObject> {
+    return this.call(`get ${type.plural} ${ref.namespace}/${ref.name}`, () => this.api.getNamespacedCustomObject({ ...type, ...ref }));
+  }
+
+  /** RFC 6902 patch; callers put a `test` of the resourceVersion first as the precondition. */
+  async jsonPatch(type: ResourceType, ref: ObjectRef, ops: readonly JsonPatchOp[]): Promise<JsonObject> {
+    return this.call(`patch ${type.plural} ${ref.namespace}/${ref.name}`, () =>
+      this.api.patchNamespacedCustomObject({ ...type, ...ref, body: ops, fieldManager: 'meshbot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)),
+    );
+  }
+
+  private async call(what: string, request: () => Promise<unknown>): Promise<JsonObject> {
+    try {
+      return (await withTimeout(request(), this.timeoutMs, what)) as JsonObject;
+    } catch (error) {
+      throw toKubeError(error);
+    }
+  }
+}

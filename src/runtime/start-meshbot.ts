@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { webApi } from '@slack/bolt';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PROCESSORS } from '../../jobs/index.js';
+import type { AppDeps, MigrationSettings } from '../app/deps.js';
+import type { ResourceType } from '../kube/custom-objects.js';
+import type { Logger } from '../observability/logger.js';
+import { JOB_NAMES, JobProducer, queueName } from '../queue/queues.js';
+import { createBoltApp, type SlackSettings } from '../slack/bolt-app.js';
+import { SlackGroupDirectory, SlackNotifier } from '../slack/slack-notifier.js';
+import { OperationStore } from '../store/operation-store.js';
+import { kubeClusters } from './kube-clusters.js';
+
+export interface RuntimeSettings {
+  readonly slack: SlackSettings;
+  readonly port: number;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly kubeconfig?: string | undefined;
+  readonly migrations: readonly MigrationSettings[];
+  readonly gcpBackendApi: ResourceType;
+}
+
+export interface Roles {
+  readonly bot: boolean;
+  readonly worker: boolean;
+}
+
+export interface RunningMeshbot {
+  /** The HTTP port the bot listens on (useful with PORT=0), when the bot runs in HTTP mode. */
+  readonly port: number | undefined;
+  /** Stops taking work, lets running jobs finish, closes every connection. */
+  close(): Promise<void>;
+}
+
+/** `meshbot bot`, `meshbot worker` and `meshbot all` are this function with other roles. */
+export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logger: Logger, now: () => Date = () => new Date()): Promise<RunningMeshbot> {
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const store = new OperationStore(redis, settings.queuePrefix);
+  const producer = new JobProducer(redis, settings.queuePrefix);
+  const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
+  const deps: AppDeps = {
+    migrations: settings.migrations,
+    gcpBackendApi: settings.gcpBackendApi,
+    store,
+    jobs: producer,
+    kube: kubeClusters(settings.kubeconfig),
+    notifier: new SlackNotifier(slackClient),
+    groups: new SlackGroupDirectory(slackClient),
+    now,
+    newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
+  };
+  const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger }) : undefined;
+  const workers = roles.worker ? startWorkers(deps, settings, logger) : [];
+  let port: number | undefined;
+  if (bot) {
+    const started = (await bot.start(settings.port)) as unknown;
+    port = settings.slack.appToken ? undefined : portOf(started as Server);
+  }
+  logger.info({ roles, port, migrations: settings.migrations.map((m) => m.name) }, 'meshbot started');
+  return {
+    port,
+    async close() {
+      await bot?.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      await producer.close();
+      redis.disconnect();
+    },
+  };
+}
+
+function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger): Worker[] {
+  return JOB_NAMES.map((name) => {
+    const worker = new Worker(queueName(name), PROCESSORS[name](deps), {
+      connection: new Redis(settings.redisUrl, { maxRetriesPerRequest: null }),
+      prefix: settings.queuePrefix,
+      concurrency: name === 'apply' || name === 'rollback' ? 4 : 8,
+    });
+    worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: error.message } }, 'job attempt failed'));
+    worker.on('error', (error) => logger.error({ queue: name, err: { message: error.message } }, 'worker error'));
+    return worker;
+  });
+}
+
+function portOf(server: Server): number | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}

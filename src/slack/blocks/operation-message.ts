@@ -1,0 +1,71 @@
+import { describeMirrorChanges, describeWeightChanges } from '../../domain/describe-changes.js';
+import { describeOperation, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
+import { actions, button, codeBlock, context, header, section, type Block, type SlackMessage } from './block-kit.js';
+
+export const APPROVE_ACTION = 'meshbot_approve';
+export const REJECT_ACTION = 'meshbot_reject';
+
+export interface OperationView {
+  readonly operation: Operation;
+  readonly virtualService: string;
+}
+
+/** Lines describing what a step changes (or changed). */
+export function changeLines(changes: Changes | undefined): string[] {
+  if (!changes) return ['(not computed yet)'];
+  return changes.kind === 'weights' ? describeWeightChanges(changes.changes) : describeMirrorChanges(changes.changes);
+}
+
+/**
+ * The thread's parent message. While the operation awaits approval it carries Approve/Reject;
+ * once decided it is updated in place and the buttons are gone, replaced by who decided.
+ */
+export function operationMessage(view: OperationView): SlackMessage {
+  const op = view.operation;
+  const title = `${describeOperation(op)} — ${view.virtualService}`;
+  const blocks: Block[] = [
+    header(`meshbot: ${describeOperation(op)}`),
+    section(`*VirtualService* \`${view.virtualService}\`\n*Requested by* <@${op.requestedBy}>`),
+    codeBlock(changeLines(op.applied ?? op.planned)),
+  ];
+  const preflight = op.preflight ?? [];
+  if (preflight.length > 0) blocks.push(section(['*Preflight*', ...preflight.map(preflightLine)].join('\n')));
+  blocks.push(op.state === 'awaiting-approval' ? decisionButtons(op.id) : section(outcomeLine(op)));
+  blocks.push(context(`operation \`${op.id}\` · expires ${op.expiresAt}`));
+  return { text: `${title}: ${op.state}`, blocks };
+}
+
+function decisionButtons(operationId: string): Block {
+  return actions(`decide:${operationId}`, [button(APPROVE_ACTION, 'Approve', operationId, 'primary'), button(REJECT_ACTION, 'Reject', operationId, 'danger')]);
+}
+
+function preflightLine(check: PreflightCheck): string {
+  return `${check.ok ? '✅' : '❌'} ${check.label}${check.detail ? ` — ${check.detail}` : ''}`;
+}
+
+export function outcomeLine(op: Operation): string {
+  switch (op.state) {
+    case 'approved':
+    case 'applying':
+      return `✅ Approved by <@${op.decidedBy ?? '?'}> — applying…`;
+    case 'applied':
+      return op.kind === 'rollback' ? `↩️ Rolled back by <@${op.requestedBy}>` : `✅ Approved by <@${op.decidedBy ?? '?'}> — applied`;
+    case 'rejected':
+      return `🚫 Rejected by <@${op.decidedBy ?? '?'}>`;
+    case 'expired':
+      return '⌛ Expired without a decision — nothing was changed';
+    case 'aborted':
+      return `✋ Aborted${lastBy(op)} — nothing was changed`;
+    case 'failed':
+      return `❌ Failed: ${op.reason ?? 'unknown reason'}`;
+    case 'rolled-back':
+      return `↩️ Applied, then rolled back${lastBy(op)}`;
+    default:
+      return `⏳ ${op.state}`;
+  }
+}
+
+function lastBy(op: Operation): string {
+  const by = op.history.at(-1)?.by;
+  return by ? ` by <@${by}>` : '';
+}

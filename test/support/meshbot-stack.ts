@@ -1,0 +1,130 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MigrationSettings } from '../../src/app/deps.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startMeshbot, type RunningMeshbot, type Roles } from '../../src/runtime/start-meshbot.js';
+import { startKubeApiServer, type KubeApiServer } from '../harness/kube-api-server.js';
+import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../harness/slack-api-server.js';
+import { SlackDriver } from '../harness/slack-driver.js';
+
+export const BOT_TOKEN = 'xoxb-meshbot-test-token';
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const FROM = 'cr-service-entry.com';
+export const TO = 'cr-gcpbackend.com';
+export const GCP_BACKEND_API = { group: 'networking.gke.io', version: 'v1', plural: 'gcpbackends' };
+
+/** A migration of the seeds' shape; `n` keeps each test on its own VirtualService and channel. */
+export function testMigration(n: number, overrides: Partial<MigrationSettings> = {}): MigrationSettings {
+  return {
+    name: `migration-${n}`,
+    namespace: 'payments',
+    virtualService: `vs-${n}`,
+    from: FROM,
+    to: TO,
+    gcpBackend: 'cr-gcpbackend',
+    channel: `C0MIG${n}`,
+    users: ['U0ALICE'],
+    groups: ['S0SRE'],
+    requesters: [],
+    allowSelfApproval: false,
+    incidentChannel: 'C0INCIDENTS',
+    approvalTimeoutMs: 30 * 60_000,
+    mirrorField: 'mirror',
+    ...overrides,
+  };
+}
+
+export function seedVirtualService(namespace: string, name: string, fromWeight = 90, toWeight = 10) {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace },
+    spec: {
+      hosts: [FROM],
+      http: [{ name: 'primary', timeout: '10s', route: [{ destination: { host: FROM }, weight: fromWeight }, { destination: { host: TO }, weight: toWeight }] }],
+    },
+  };
+}
+
+export interface Stack {
+  readonly redis: RedisInstance;
+  readonly slack: SlackApiServer;
+  readonly kube: KubeApiServer;
+  readonly meshbot: RunningMeshbot;
+  readonly driver: SlackDriver;
+  readonly queuePrefix: string;
+  close(): Promise<void>;
+}
+
+/** Real redis-server, local Slack and Kubernetes servers, and meshbot (bot + workers) wired to them. */
+export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'meshbot-stack-'));
+  const redis = await startRedis();
+  const channels = [...new Set([...migrations.map((m) => m.channel), 'C0INCIDENTS', 'C0ELSEWHERE'])];
+  const slack = await startSlackApiServer({ token: BOT_TOKEN, channels, usergroups: { S0SRE: ['U0CAROL'] }, users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' }, U0MALLORY: { name: 'mallory' } } });
+  const kube = await startKubeApiServer({ namespaces: ['payments'] });
+  for (const m of migrations) kube.seed(seedVirtualService(m.namespace, m.virtualService));
+  kube.seed({ apiVersion: 'networking.gke.io/v1', kind: 'GCPBackend', metadata: { name: 'cr-gcpbackend', namespace: 'payments' }, spec: { cloudrun: { service: 'cr-service', regions: ['us-central1'] } } });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await kube.writeKubeconfig(kubeconfig);
+  const queuePrefix = `{meshbot-test-${Math.random().toString(36).slice(2, 8)}}`;
+  const meshbot = await startMeshbot(
+    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API },
+    roles,
+    createLogger('silent'),
+  );
+  const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${meshbot.port}/slack/events`, signingSecret: SIGNING_SECRET, api: slack });
+  return {
+    redis,
+    slack,
+    kube,
+    meshbot,
+    driver,
+    queuePrefix,
+    async close() {
+      await meshbot.close();
+      await Promise.all([slack.close(), kube.close(), redis.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The request message with Approve/Reject posted in a channel, and its operation id. */
+export async function requestMessage(slack: SlackApiServer, channel: string, timeoutMs = 5000): Promise<{ message: RecordedMessage; operationId: string }> {
+  const message = (await slack.waitForMessage((m) => m.kind === 'message' && m.channel === channel && m.thread_ts === undefined && hasButtons(m), timeoutMs)) as RecordedMessage;
+  return { message, operationId: buttonValue(message) };
+}
+
+export function hasButtons(message: RecordedMessage): boolean {
+  return (message.blocks ?? []).some((b) => b.type === 'actions');
+}
+
+function buttonValue(message: RecordedMessage): string {
+  const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as { elements: { value: string }[] } | undefined;
+  return actions?.elements[0]?.value ?? '';
+}
+
+export function routeWeights(kube: KubeApiServer, namespace: string, name: string): Record<string, number> {
+  const vs = kube.getObject('virtualservices', namespace, name) as { spec: { http: { route: { destination: { host: string }; weight: number }[] }[] } };
+  return Object.fromEntries((vs.spec.http[0]?.route ?? []).map((r) => [r.destination.host, r.weight]));
+}
+
+export function patchesOf(kube: KubeApiServer, name: string): number {
+  return kube.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/virtualservices/${name}`) && (c.status ?? 0) < 300).length;
+}
+
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw lastError;
+}
