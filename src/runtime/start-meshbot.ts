@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { webApi } from '@slack/bolt';
+import { webApi, type CustomRoute } from '@slack/bolt';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PROCESSORS } from '../../jobs/index.js';
@@ -52,7 +52,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     now,
     newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
   };
-  const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger }) : undefined;
+  const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: [healthRoute] }) : undefined;
   const workers = roles.worker ? startWorkers(deps, settings, logger) : [];
   let port: number | undefined;
   if (bot) {
@@ -83,6 +83,16 @@ function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger):
     return worker;
   });
 }
+
+/** Liveness: the process is up and serving HTTP. */
+const healthRoute: CustomRoute = {
+  path: '/healthz',
+  method: ['GET'],
+  handler: (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  },
+};
 
 function portOf(server: Server): number | undefined {
   const address = server.address();
