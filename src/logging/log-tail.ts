@@ -1,0 +1,145 @@
+import type { Entry, Logging } from '@google-cloud/logging';
+
+export interface TailHandlers {
+  /** New entries, de-duplicated by insertId, in arrival order. */
+  readonly onEntries: (entries: Entry[]) => void;
+  /** Entries Cloud Logging dropped before they reached us (rate limit, not consumed). */
+  readonly onSuppressed?: (count: number) => void;
+  readonly onReconnect?: (attempt: number, error: string) => void;
+}
+
+export interface TailOptions {
+  readonly filter: string;
+  /** Resume point: backfill from here on the first connection (e.g. after a worker restart). */
+  readonly since?: Date | undefined;
+  /** Backfill through ListLogEntries at this interval even when the stream looks fine: covers a silently stalled stream. */
+  readonly reconcileEveryMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const SEEN_LIMIT = 50_000;
+const BACKFILL_PAGE = 1000;
+const BACKFILL_MAX_ENTRIES = 20_000;
+
+/**
+ * A TailLogEntries stream that does not lose entries: when the stream ends or fails it
+ * reconnects with backoff and backfills the gap with ListLogEntries from the last timestamp
+ * seen, and entries seen twice (tail and backfill overlap) are passed on once.
+ */
+export class LogTail {
+  private stream: (NodeJS.ReadWriteStream & { abort?: () => void; destroy?: () => void }) | undefined;
+  private readonly seen = new Set<string>();
+  private lastTimestamp: Date | undefined;
+  private failures = 0;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly logging: Logging,
+    private readonly options: TailOptions,
+    private readonly handlers: TailHandlers,
+  ) {
+    this.lastTimestamp = options.since;
+  }
+
+  async start(): Promise<void> {
+    if (this.lastTimestamp) await this.backfill();
+    this.open();
+    if (this.options.reconcileEveryMs) this.reconcileTimer = setInterval(() => void this.backfill().catch(() => undefined), this.options.reconcileEveryMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.reconcileTimer);
+    this.closeStream();
+  }
+
+  /** The newest entry time seen: where a successor resumes. */
+  get resumePoint(): Date | undefined {
+    return this.lastTimestamp;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const stream = this.logging.tailEntries({ filter: this.options.filter }) as NonNullable<LogTail['stream']>;
+    this.stream = stream;
+    stream.on('data', (response: { entries?: Entry[]; suppressionInfo?: { suppressedCount?: number }[] }) => {
+      this.failures = 0;
+      if (response.entries?.length) this.deliver(response.entries);
+      const suppressed = (response.suppressionInfo ?? []).reduce((sum, s) => sum + Number(s.suppressedCount ?? 0), 0);
+      if (suppressed > 0) this.handlers.onSuppressed?.(suppressed);
+    });
+    stream.on('error', (error: Error) => this.reconnect(error.message));
+    stream.on('end', () => this.reconnect('stream ended'));
+  }
+
+  private reconnect(reason: string): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.closeStream();
+    this.failures++;
+    this.handlers.onReconnect?.(this.failures, reason);
+    const delay = Math.min(this.options.maxBackoffMs ?? 10_000, 100 * 2 ** Math.min(this.failures - 1, 10)) * (0.5 + Math.random() / 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.backfill()
+        .catch((error: Error) => this.handlers.onReconnect?.(this.failures, `backfill failed: ${error.message}`))
+        .finally(() => this.open());
+    }, delay);
+  }
+
+  /** Reads what the stream may have missed since the last entry seen (ListLogEntries, oldest first). */
+  private async backfill(): Promise<void> {
+    if (!this.lastTimestamp || this.stopped) return;
+    const filter = `(${this.options.filter}) AND timestamp>="${this.lastTimestamp.toISOString()}"`;
+    let query: Record<string, unknown> | null = { filter, orderBy: 'timestamp asc', pageSize: BACKFILL_PAGE, autoPaginate: false };
+    let fetched = 0;
+    while (query && fetched < BACKFILL_MAX_ENTRIES && !this.stopped) {
+      const [entries, next] = (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
+      fetched += entries.length;
+      this.deliver(entries);
+      query = next && entries.length > 0 ? next : null;
+    }
+  }
+
+  private deliver(entries: Entry[]): void {
+    const fresh = entries.filter((entry) => this.firstTime(entry));
+    if (fresh.length === 0) return;
+    for (const entry of fresh) {
+      const at = entryTime(entry);
+      if (at && (!this.lastTimestamp || at > this.lastTimestamp)) this.lastTimestamp = at;
+    }
+    this.handlers.onEntries(fresh);
+  }
+
+  private firstTime(entry: Entry): boolean {
+    const id = entry.metadata.insertId;
+    if (!id) return true;
+    if (this.seen.has(id)) return false;
+    if (this.seen.size >= SEEN_LIMIT) this.seen.delete(this.seen.values().next().value as string);
+    this.seen.add(id);
+    return true;
+  }
+
+  private closeStream(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (!stream) return;
+    stream.removeAllListeners();
+    stream.on('error', () => undefined);
+    stream.abort?.();
+    stream.destroy?.();
+  }
+}
+
+export function entryTime(entry: Entry): Date | undefined {
+  const timestamp = entry.metadata.timestamp as unknown;
+  if (timestamp instanceof Date) return timestamp;
+  if (typeof timestamp === 'string') return new Date(timestamp);
+  if (timestamp && typeof timestamp === 'object' && 'seconds' in timestamp) {
+    const t = timestamp as { seconds: number | string; nanos?: number };
+    return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+  }
+  return undefined;
+}
