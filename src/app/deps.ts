@@ -21,6 +21,14 @@ export interface MigrationSettings {
   readonly mirrorField: 'mirror' | 'mirrors';
   readonly toPort?: number | undefined;
   readonly context?: string | undefined;
+  /** The plan: shares of traffic for `to`, e.g. [10, 25, 50, 100]. */
+  readonly steps: readonly number[];
+  /** How long each applied step is watched before it is called healthy. */
+  readonly bakeMs: number;
+  readonly rollbackOn: { readonly errors: number; readonly errorRate: number; readonly classes: readonly string[] };
+  readonly autoAdvance: boolean;
+  /** Extra Cloud Logging filter ANDed to the migration's own. */
+  readonly logFilter?: string | undefined;
 }
 
 export interface Notifier {

@@ -32,6 +32,10 @@ export function testMigration(n: number, overrides: Partial<MigrationSettings> =
     incidentChannel: 'C0INCIDENTS',
     approvalTimeoutMs: 30 * 60_000,
     mirrorField: 'mirror',
+    steps: [10, 25, 50, 100],
+    bakeMs: 0,
+    rollbackOn: { errors: 20, errorRate: 0.02, classes: ['td-permission-denied'] },
+    autoAdvance: false,
     ...overrides,
   };
 }
