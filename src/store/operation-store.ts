@@ -18,12 +18,17 @@ export class OperationStore {
     private readonly prefix: string,
   ) {}
 
-  /** Stores a new operation and takes the VirtualService's lock, unless another operation in flight holds it. */
-  async create(op: Operation, lock: string): Promise<Result<Operation, Operation>> {
-    const holder = (await this.redis.eval(CREATE_SCRIPT, 3, this.lockKey(lock), this.opKey(op.id), this.historyKey(op.migration), op.id, JSON.stringify(op), this.opKey(''), HISTORY_KEEP)) as string | null;
+  /**
+   * Stores a new operation and takes the VirtualService's lock, unless another operation in
+   * flight holds it. `takingOverFrom` names a holder that may be replaced atomically (a bake
+   * handing its VirtualService to the rollback it triggered).
+   */
+  async create(op: Operation, lock: string, takingOverFrom = ''): Promise<Result<Operation, Operation>> {
+    const keys = [this.lockKey(lock), this.opKey(op.id), this.historyKey(op.migration)];
+    const holder = (await this.redis.eval(CREATE_SCRIPT, 3, ...keys, op.id, JSON.stringify(op), this.opKey(''), HISTORY_KEEP, takingOverFrom)) as string | null;
     if (holder === null) return ok(op);
     const busy = await this.get(holder);
-    return busy ? err(busy) : this.create(op, lock);
+    return busy ? err(busy) : this.create(op, lock, takingOverFrom);
   }
 
   async get(id: string): Promise<Operation | undefined> {
@@ -89,14 +94,16 @@ export class OperationStore {
 
 const TERMINAL = `{applied=true, rejected=true, expired=true, aborted=true, failed=true, ['rolled-back']=true}`;
 
-/** KEYS: lock, op, history; ARGV: id, json, op-key prefix, history length. Returns the holder's id when busy. */
+/** KEYS: lock, op, history; ARGV: id, json, op-key prefix, history length, replaceable holder. Returns the holder's id when busy. */
 const CREATE_SCRIPT = `
 local holder = redis.call('GET', KEYS[1])
 if holder then
   local json = redis.call('GET', ARGV[3] .. holder)
   if json then
     local terminal = ${TERMINAL}
-    if not terminal[cjson.decode(json).state] then return holder end
+    local op = cjson.decode(json)
+    local baking = type(op.bake) == 'table' and op.bake.status == 'running'
+    if holder ~= ARGV[5] and (baking or not terminal[op.state]) then return holder end
   end
 end
 redis.call('SET', KEYS[1], ARGV[1])

@@ -29,6 +29,18 @@ export interface PreflightCheck {
   readonly detail?: string;
 }
 
+/** The watch after a step: Envoy sidecar errors counted for the bake window, then a verdict. */
+export interface BakeState {
+  readonly status: 'running' | 'healthy' | 'breached' | 'interrupted';
+  readonly startedAt: string;
+  readonly deadline: string;
+  /** Newest log entry time counted: a worker taking over resumes from here. */
+  readonly resumeFrom?: string;
+  /** The domain/logs tally, as stored (plain JSON). */
+  readonly tally?: unknown;
+  readonly reasons?: readonly string[];
+}
+
 export interface HistoryEntry {
   readonly at: string;
   readonly state: OperationState;
@@ -57,6 +69,7 @@ export interface Operation {
   readonly applied?: Changes;
   /** The operation a rollback undoes. */
   readonly rollsBack?: string;
+  readonly bake?: BakeState;
   readonly reason?: string;
   /** Optimistic-concurrency counter: every stored update must name the version it read. */
   readonly version: number;
@@ -67,9 +80,9 @@ export function isTerminal(state: OperationState): boolean {
   return TERMINAL_STATES.includes(state);
 }
 
-/** Operations that hold their VirtualService: nothing else may start until they end. */
+/** Operations that hold their VirtualService (including an applied step still baking): nothing else may start until they end. */
 export function isInFlight(op: Operation): boolean {
-  return !isTerminal(op.state);
+  return !isTerminal(op.state) || op.bake?.status === 'running';
 }
 
 export function describeOperation(op: Pick<Operation, 'kind' | 'percent' | 'migration'>): string {

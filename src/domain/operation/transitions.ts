@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../result.js';
-import { isTerminal, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
+import { isTerminal, type BakeState, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
 
 /** Everything that can happen to an operation. `at` is an ISO time from the caller's clock. */
 export type OperationEvent =
@@ -9,7 +9,9 @@ export type OperationEvent =
   | { readonly type: 'expire'; readonly at: string }
   | { readonly type: 'abort'; readonly at: string; readonly by: string; readonly note?: string }
   | { readonly type: 'start-apply'; readonly at: string; readonly planned?: Changes }
-  | { readonly type: 'applied'; readonly at: string; readonly applied: Changes; readonly note?: string }
+  | { readonly type: 'applied'; readonly at: string; readonly applied: Changes; readonly note?: string; readonly bakeDeadline?: string }
+  | { readonly type: 'bake-progress'; readonly at: string; readonly tally: unknown; readonly resumeFrom?: string | undefined }
+  | { readonly type: 'bake-end'; readonly at: string; readonly status: 'healthy' | 'breached' | 'interrupted'; readonly tally?: unknown; readonly reasons?: readonly string[]; readonly note?: string }
   | { readonly type: 'fail'; readonly at: string; readonly reason: string }
   | { readonly type: 'rolled-back'; readonly at: string; readonly by: string; readonly note?: string };
 
@@ -23,6 +25,8 @@ const ALLOWED: Record<OperationEvent['type'], readonly OperationState[]> = {
   applied: ['applying'],
   fail: ['requested', 'awaiting-approval', 'approved', 'applying'],
   'rolled-back': ['applied'],
+  'bake-progress': ['applied'],
+  'bake-end': ['applied', 'rolled-back'],
 };
 
 const TARGET: Record<OperationEvent['type'], OperationState> = {
@@ -35,6 +39,8 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
   applied: 'applied',
   fail: 'failed',
   'rolled-back': 'rolled-back',
+  'bake-progress': 'applied',
+  'bake-end': 'applied',
 };
 
 /**
@@ -44,20 +50,21 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
  */
 export function transition(op: Operation, event: OperationEvent): Result<Operation, string> {
   if (!ALLOWED[event.type].includes(op.state)) return err(refusal(op, event));
-  const state = TARGET[event.type];
+  if ((event.type === 'bake-progress' || event.type === 'bake-end') && op.bake?.status !== 'running') return err(`The bake of ${op.id} is not running (${op.bake?.status ?? 'none'}).`);
+  const state = event.type === 'bake-end' ? op.state : TARGET[event.type];
   const by = 'by' in event ? event.by : undefined;
   const note = noteOf(event);
   const next: Operation = {
     ...op,
     state,
-    ...fieldsFor(event),
+    ...fieldsFor(op, event),
     version: op.version + 1,
     history: [...op.history, { at: event.at, state, ...(by === undefined ? {} : { by }), ...(note === undefined ? {} : { note }) }],
   };
   return ok(next);
 }
 
-function fieldsFor(event: OperationEvent): Partial<Operation> {
+function fieldsFor(op: Operation, event: OperationEvent): Partial<Operation> {
   switch (event.type) {
     case 'posted':
       return { threadTs: event.threadTs, planned: event.planned, preflight: event.preflight };
@@ -67,7 +74,11 @@ function fieldsFor(event: OperationEvent): Partial<Operation> {
     case 'start-apply':
       return event.planned ? { planned: event.planned } : {};
     case 'applied':
-      return { applied: event.applied };
+      return { applied: event.applied, ...(event.bakeDeadline ? { bake: { status: 'running', startedAt: event.at, deadline: event.bakeDeadline } } : {}) };
+    case 'bake-progress':
+      return { bake: { ...(op.bake as BakeState), tally: event.tally, ...(event.resumeFrom ? { resumeFrom: event.resumeFrom } : {}) } };
+    case 'bake-end':
+      return { bake: { ...(op.bake as BakeState), status: event.status, ...(event.tally === undefined ? {} : { tally: event.tally }), ...(event.reasons ? { reasons: event.reasons } : {}) } };
     case 'fail':
       return { reason: event.reason };
     default:

@@ -19,6 +19,8 @@ const events: Record<OperationEvent['type'], OperationEvent> = {
   applied: { type: 'applied', at: AT, applied: planned },
   fail: { type: 'fail', at: AT, reason: 'boom' },
   'rolled-back': { type: 'rolled-back', at: AT, by: 'U0ALICE' },
+  'bake-progress': { type: 'bake-progress', at: AT, tally: { errors: 1 }, resumeFrom: AT },
+  'bake-end': { type: 'bake-end', at: AT, status: 'healthy' },
 };
 
 describe('operation transitions', () => {
@@ -52,6 +54,16 @@ describe('operation transitions', () => {
     ['applied', 'reject', 'This request is already applied; nothing was changed.'],
   ] as const)('refuses %s --%s-->', (from, event, message) => {
     expect(transition(op(from, { decidedBy: 'U0ALICE' }), events[event])).toEqual({ ok: false, error: message });
+  });
+
+  it('starts a bake with the applied step and keeps the operation in flight until it ends', () => {
+    const applied = transition(op('applying'), { type: 'applied', at: AT, applied: planned, bakeDeadline: '2026-11-21T10:10:00.000Z' });
+    expect(applied.ok && applied.value.bake).toEqual({ status: 'running', startedAt: AT, deadline: '2026-11-21T10:10:00.000Z' });
+    const progressed = applied.ok ? transition(applied.value, events['bake-progress']) : applied;
+    expect(progressed.ok && progressed.value.bake).toMatchObject({ status: 'running', tally: { errors: 1 }, resumeFrom: AT });
+    const ended = progressed.ok ? transition(progressed.value, { type: 'bake-end', at: AT, status: 'breached', reasons: ['3 errors'] }) : progressed;
+    expect(ended.ok && ended.value).toMatchObject({ state: 'applied', bake: { status: 'breached', reasons: ['3 errors'], tally: { errors: 1 } } });
+    expect(ended.ok && transition(ended.value, events['bake-end'])).toEqual({ ok: false, error: 'The bake of op-1 is not running (breached).' });
   });
 
   it('never leaves a terminal state except applied → rolled-back', () => {
