@@ -2,6 +2,7 @@ import type { CustomObjects, ResourceType } from '../kube/custom-objects.js';
 import type { OperationStore } from '../store/operation-store.js';
 import type { JobName } from '../queue/queues.js';
 import type { Block } from '../slack/blocks/block-kit.js';
+import type { LogSource } from '../logging/log-source.js';
 
 /** What the use cases need to know of a migration (the config module's Migration satisfies it). */
 export interface MigrationSettings {
@@ -57,6 +58,10 @@ export interface AppDeps {
   readonly groups: GroupDirectory;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** Envoy sidecar logs (workers); absent where nothing reads logs. */
+  readonly logs?: LogSource | undefined;
+  /** Aborted when the process shuts down: long jobs (bakes) save their place and hand over. */
+  readonly shutdown?: AbortSignal | undefined;
 }
 
 /** What the Slack user who typed the command or clicked the button is told, privately. */

@@ -63,15 +63,19 @@ async function verify(deps: AppDeps, migration: MigrationSettings, edit: EditOfO
 type Ending = { failed: string } | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined };
 
 async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings | undefined, ending: Ending): Promise<void> {
-  const at = deps.now().toISOString();
-  const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied } as const);
+  const now = deps.now();
+  const at = now.toISOString();
+  const bakes = 'applied' in ending && op.kind !== 'rollback' && migration !== undefined && migration.bakeMs > 0;
+  const bakeDeadline = bakes ? new Date(now.getTime() + (migration?.bakeMs ?? 0)).toISOString() : undefined;
+  const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied, ...(bakeDeadline ? { bakeDeadline } : {}) } as const);
   const done = await deps.store.mutate(op.id, (current) => transition(current, event));
   if (!done.ok || !migration) return;
   const after = done.value.after;
   if ('applied' in ending && ending.target) await markRolledBack(deps, ending.target, op, migration);
-  await deps.store.release(lockOf(migration), op.id);
+  if (bakes) await deps.jobs.enqueue('bake', op.id);
+  else await deps.store.release(lockOf(migration), op.id);
   await refreshParent(deps, after, migration);
-  await postInThread(deps, after, resultText(after, ending));
+  await postInThread(deps, after, resultText(after, ending) + (bakes ? `\n👀 Watching Envoy sidecar errors until ${bakeDeadline} (bake ${Math.round(migration.bakeMs / 1000)}s).` : ''));
 }
 
 async function markRolledBack(deps: AppDeps, target: Operation, rollback: Operation, migration: MigrationSettings): Promise<void> {

@@ -2,7 +2,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
 /** The job kinds; each has its own queue and its own processor file in jobs/. */
-export const JOB_NAMES = ['prepare', 'apply', 'rollback', 'expire'] as const;
+export const JOB_NAMES = ['prepare', 'apply', 'rollback', 'expire', 'bake'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const operationJobSchema = z.object({ operationId: z.string().regex(/^op-[A-Za-z0-9-]+$/) }).strict();
@@ -19,7 +19,7 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 };
 
 /** Rollbacks go first: BullMQ runs lower priority numbers first. */
-const PRIORITY: Record<JobName, number> = { rollback: 1, apply: 5, prepare: 10, expire: 10 };
+const PRIORITY: Record<JobName, number> = { rollback: 1, apply: 5, bake: 5, prepare: 10, expire: 10 };
 
 /**
  * The one producer: every job id is derived from the operation id, so enqueueing the same step

@@ -7,7 +7,9 @@ import { PROCESSORS } from '../../jobs/index.js';
 import type { AppDeps, MigrationSettings } from '../app/deps.js';
 import type { ResourceType } from '../kube/custom-objects.js';
 import type { Logger } from '../observability/logger.js';
-import { JOB_NAMES, JobProducer, queueName } from '../queue/queues.js';
+import { JOB_NAMES, JobProducer, queueName, type JobName } from '../queue/queues.js';
+import { closeLoggingClient, createLoggingClient, type LoggingSettings } from '../logging/cloud-logging.js';
+import { CloudLogSource } from '../logging/log-source.js';
 import { createBoltApp, type SlackSettings } from '../slack/bolt-app.js';
 import { SlackGroupDirectory, SlackNotifier } from '../slack/slack-notifier.js';
 import { OperationStore } from '../store/operation-store.js';
@@ -21,6 +23,7 @@ export interface RuntimeSettings {
   readonly kubeconfig?: string | undefined;
   readonly migrations: readonly MigrationSettings[];
   readonly gcpBackendApi: ResourceType;
+  readonly logging: LoggingSettings;
 }
 
 export interface Roles {
@@ -40,6 +43,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const store = new OperationStore(redis, settings.queuePrefix);
   const producer = new JobProducer(redis, settings.queuePrefix);
+  const shutdown = new AbortController();
+  const loggingClient = roles.worker ? createLoggingClient(settings.logging) : undefined;
   const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
   const deps: AppDeps = {
     migrations: settings.migrations,
@@ -50,6 +55,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,
+    logs: loggingClient ? new CloudLogSource(loggingClient, settings.logging.projectId) : undefined,
+    shutdown: shutdown.signal,
     newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
   };
   const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: [healthRoute] }) : undefined;
@@ -64,19 +71,26 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     port,
     async close() {
       await bot?.stop();
+      shutdown.abort();
       await Promise.all(workers.map((w) => w.close()));
+      if (loggingClient) await closeLoggingClient(loggingClient);
       await producer.close();
       redis.disconnect();
     },
   };
 }
 
+/** Bakes mostly wait on a log stream, so many run side by side; patches are few and quick. */
+const CONCURRENCY: Record<JobName, number> = { prepare: 8, apply: 4, rollback: 4, expire: 8, bake: 200 };
+
 function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger): Worker[] {
   return JOB_NAMES.map((name) => {
     const worker = new Worker(queueName(name), PROCESSORS[name](deps), {
       connection: new Redis(settings.redisUrl, { maxRetriesPerRequest: null }),
       prefix: settings.queuePrefix,
-      concurrency: name === 'apply' || name === 'rollback' ? 4 : 8,
+      concurrency: CONCURRENCY[name],
+      // A bake runs for minutes; if its worker dies, another one resumes it, several times over if need be.
+      maxStalledCount: name === 'bake' ? 10 : 1,
     });
     worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: error.message } }, 'job attempt failed'));
     worker.on('error', (error) => logger.error({ queue: name, err: { message: error.message } }, 'worker error'));

@@ -6,8 +6,11 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startMeshbot, type RunningMeshbot, type Roles } from '../../src/runtime/start-meshbot.js';
 import { startKubeApiServer, type KubeApiServer } from '../harness/kube-api-server.js';
 import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { startLoggingServer, type LoggingServer } from '../harness/logging-server.js';
 import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
 
 export const BOT_TOKEN = 'xoxb-meshbot-test-token';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -56,6 +59,7 @@ export interface Stack {
   readonly redis: RedisInstance;
   readonly slack: SlackApiServer;
   readonly kube: KubeApiServer;
+  readonly logs: LoggingServer;
   readonly meshbot: RunningMeshbot;
   readonly driver: SlackDriver;
   readonly queuePrefix: string;
@@ -69,13 +73,14 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
   const channels = [...new Set([...migrations.map((m) => m.channel), 'C0INCIDENTS', 'C0ELSEWHERE'])];
   const slack = await startSlackApiServer({ token: BOT_TOKEN, channels, usergroups: { S0SRE: ['U0CAROL'] }, users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' }, U0MALLORY: { name: 'mallory' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
+  const logs = await startLoggingServer();
   for (const m of migrations) kube.seed(seedVirtualService(m.namespace, m.virtualService));
   kube.seed({ apiVersion: 'networking.gke.io/v1', kind: 'GCPBackend', metadata: { name: 'cr-gcpbackend', namespace: 'payments' }, spec: { cloudrun: { service: 'cr-service', regions: ['us-central1'] } } });
   const kubeconfig = join(dir, 'kubeconfig');
   await kube.writeKubeconfig(kubeconfig);
   const queuePrefix = `{meshbot-test-${Math.random().toString(36).slice(2, 8)}}`;
   const meshbot = await startMeshbot(
-    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API },
+    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint } },
     roles,
     createLogger('silent'),
   );
@@ -84,12 +89,13 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
     redis,
     slack,
     kube,
+    logs,
     meshbot,
     driver,
     queuePrefix,
     async close() {
       await meshbot.close();
-      await Promise.all([slack.close(), kube.close(), redis.stop()]);
+      await Promise.all([slack.close(), kube.close(), logs.close(), redis.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };
