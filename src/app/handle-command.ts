@@ -5,6 +5,7 @@ import type { Actor, AppDeps, Reply } from './deps.js';
 import { requestChange } from './request-change.js';
 import { requestRollback } from './request-rollback.js';
 import { resolveMigration } from './resolve-migration.js';
+import { showErrors } from './show-errors.js';
 import { showStatus } from './show-status.js';
 
 /** One entry for every `/mesh` command, whatever the transport (Slack listener, tests). */
@@ -32,6 +33,8 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
       return requestRollback(deps, migration.value, actor);
     case 'abort':
       return abortRequest(deps, migration.value, actor);
+    case 'errors':
+      return showErrors(deps, migration.value, command.sinceSeconds);
     default:
       return notYet(command.kind);
   }

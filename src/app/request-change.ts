@@ -5,6 +5,7 @@ import { KubeError } from '../kube/kube-error.js';
 import { lockOf, vsLabel, type Actor, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
 import { asChanges, editOf } from './operation-edit.js';
 import { policyActor, policyFor } from './policy-for.js';
+import { resolveMigration } from './resolve-migration.js';
 
 /**
  * `/mesh shift 25%` and `/mesh mirror 10%`: checks who asks, reads the VirtualService, plans the
@@ -36,6 +37,16 @@ export async function requestChange(deps: AppDeps, migration: MigrationSettings,
   await deps.jobs.enqueue('prepare', op.id);
   await deps.jobs.enqueue('expire', op.id, { delayMs: migration.approvalTimeoutMs });
   return { text: `Requested: ${describeOperation(op)}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
+}
+
+/** The "Request shift to N%" button after a healthy bake: value `migration:percent`. */
+export async function requestNextStep(deps: AppDeps, value: string, actor: Actor): Promise<Reply> {
+  const [name, percentText] = value.split(':');
+  const migration = resolveMigration(deps, actor.channelId, name);
+  const percent = Number(percentText);
+  if (!migration.ok) return { text: migration.error };
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) return { text: `That button carries no valid step (${value}); use /mesh shift instead.` };
+  return requestChange(deps, migration.value, 'shift', percent, actor);
 }
 
 export function busyText(holder: Operation): string {

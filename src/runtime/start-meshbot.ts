@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { webApi, type CustomRoute } from '@slack/bolt';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { sentinelProcessor } from '../../jobs/sentinel.js';
+import { SentinelStore } from '../store/sentinel-store.js';
 import { Redis } from 'ioredis';
 import { PROCESSORS } from '../../jobs/index.js';
 import type { AppDeps, MigrationSettings } from '../app/deps.js';
@@ -24,6 +26,8 @@ export interface RuntimeSettings {
   readonly migrations: readonly MigrationSettings[];
   readonly gcpBackendApi: ResourceType;
   readonly logging: LoggingSettings;
+  /** How often the sentinel scans for control-plane errors outside bakes. */
+  readonly sentinelEveryMs?: number;
 }
 
 export interface Roles {
@@ -44,7 +48,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   const store = new OperationStore(redis, settings.queuePrefix);
   const producer = new JobProducer(redis, settings.queuePrefix);
   const shutdown = new AbortController();
-  const loggingClient = roles.worker ? createLoggingClient(settings.logging) : undefined;
+  const loggingClient = createLoggingClient(settings.logging);
   const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
   const deps: AppDeps = {
     migrations: settings.migrations,
@@ -55,12 +59,12 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,
-    logs: loggingClient ? new CloudLogSource(loggingClient, settings.logging.projectId) : undefined,
+    logs: new CloudLogSource(loggingClient, settings.logging.projectId),
     shutdown: shutdown.signal,
     newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
   };
   const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: [healthRoute] }) : undefined;
-  const workers = roles.worker ? startWorkers(deps, settings, logger) : [];
+  const workers = roles.worker ? [...startWorkers(deps, settings, logger), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis)] : [];
   let port: number | undefined;
   if (bot) {
     const started = (await bot.start(settings.port)) as unknown;
@@ -73,7 +77,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
       await bot?.stop();
       shutdown.abort();
       await Promise.all(workers.map((w) => w.close()));
-      if (loggingClient) await closeLoggingClient(loggingClient);
+      await closeLoggingClient(loggingClient);
       await producer.close();
       redis.disconnect();
     },
@@ -107,6 +111,15 @@ const healthRoute: CustomRoute = {
     res.end('ok');
   },
 };
+
+const SENTINEL_QUEUE = 'meshbot-sentinel';
+
+async function startSentinel(deps: AppDeps, store: SentinelStore, settings: RuntimeSettings, redis: Redis): Promise<Worker> {
+  const queue = new Queue(SENTINEL_QUEUE, { connection: redis, prefix: settings.queuePrefix });
+  await queue.upsertJobScheduler('sentinel', { every: settings.sentinelEveryMs ?? 60_000 }, { name: 'sentinel', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  await queue.close();
+  return new Worker(SENTINEL_QUEUE, sentinelProcessor(deps, store), { connection: new Redis(settings.redisUrl, { maxRetriesPerRequest: null }), prefix: settings.queuePrefix });
+}
 
 function portOf(server: Server): number | undefined {
   const address = server.address();

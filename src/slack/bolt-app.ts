@@ -7,6 +7,8 @@ import { parseMeshCommand } from '../domain/command/parse-mesh-command.js';
 import type { Logger } from '../observability/logger.js';
 import type { OperationStore } from '../store/operation-store.js';
 import { APPROVE_ACTION, REJECT_ACTION } from './blocks/operation-message.js';
+import { NEXT_STEP_ACTION } from './blocks/bake-report.js';
+import { requestNextStep } from '../app/request-change.js';
 
 export interface SlackSettings {
   readonly botToken: string;
@@ -60,6 +62,12 @@ export function createBoltApp(options: BoltAppOptions): App {
       if (reply) await respondPrivately(respond, reply, logger);
     });
   }
+  app.action<BlockAction<ButtonAction>>(NEXT_STEP_ACTION, async ({ ack, body, action, respond }) => {
+    await ack();
+    const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+    const reply = await safely(logger, 'next step', () => requestNextStep(options.deps, action.value ?? '', { userId: body.user.id, channelId }));
+    await respondPrivately(respond, reply, logger);
+  });
   app.error(async (error) => {
     logger.error({ err: { message: error.message, code: (error as { code?: string }).code } }, 'slack listener failed');
   });

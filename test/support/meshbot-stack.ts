@@ -67,10 +67,10 @@ export interface Stack {
 }
 
 /** Real redis-server, local Slack and Kubernetes servers, and meshbot (bot + workers) wired to them. */
-export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }): Promise<Stack> {
+export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: { sentinelEveryMs?: number } = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'meshbot-stack-'));
   const redis = await startRedis();
-  const channels = [...new Set([...migrations.map((m) => m.channel), 'C0INCIDENTS', 'C0ELSEWHERE'])];
+  const channels = [...new Set([...migrations.flatMap((m) => [m.channel, m.incidentChannel ?? 'C0INCIDENTS']), 'C0INCIDENTS', 'C0ELSEWHERE'])];
   const slack = await startSlackApiServer({ token: BOT_TOKEN, channels, usergroups: { S0SRE: ['U0CAROL'] }, users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' }, U0MALLORY: { name: 'mallory' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
   const logs = await startLoggingServer();
@@ -80,7 +80,7 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
   await kube.writeKubeconfig(kubeconfig);
   const queuePrefix = `{meshbot-test-${Math.random().toString(36).slice(2, 8)}}`;
   const meshbot = await startMeshbot(
-    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint } },
+    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, sentinelEveryMs: options.sentinelEveryMs ?? 60_000 },
     roles,
     createLogger('silent'),
   );

@@ -42,6 +42,8 @@ const REJECTED = ' rejected';
 /** Envoy's / Istio's default TEXT access log: `[START] "METHOD PATH PROTO" CODE FLAGS DETAILS TERMINATION "TRANSPORT_FAILURE" …`. */
 const TEXT_ACCESS_LOG = /^\[[^\]]*\] "[^"]*" (\d{1,3}) (\S+)(?: (\S+))?(?: \S+ "([^"]*)")?/;
 const WHITESPACE = /\s+/g;
+/** Cheap test (no allocation) before the replace: a line break, tab or double space. */
+const NEEDS_COLLAPSE = /[^\S ]|  /;
 
 /* --------------------------------------------------------------------------- classifier */
 
@@ -236,7 +238,7 @@ function stripEnvoyPrefix(text: string): string {
 }
 
 function oneLine(text: string): string {
-  const line = text.replace(WHITESPACE, ' ').trim();
+  const line = (NEEDS_COLLAPSE.test(text) ? text.replace(WHITESPACE, ' ') : text).trim();
   if (line.length <= SAMPLE_MAX_LENGTH) return line;
   let cut = SAMPLE_MAX_LENGTH - 1;
   const last = line.charCodeAt(cut - 1);

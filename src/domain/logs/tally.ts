@@ -75,8 +75,11 @@ export function addToTally(tally: Tally, classification: Classification, entry: 
   tally.entries++;
   const timestamp = entry.timestamp;
   if (timestamp) {
-    if (tally.firstTimestamp === undefined || compareTimestamps(timestamp, tally.firstTimestamp) < 0) tally.firstTimestamp = timestamp;
-    if (tally.lastTimestamp === undefined || compareTimestamps(timestamp, tally.lastTimestamp) > 0) tally.lastTimestamp = timestamp;
+    if (tally.lastTimestamp === undefined || tally.firstTimestamp === undefined) {
+      tally.firstTimestamp = timestamp;
+      tally.lastTimestamp = timestamp;
+    } else if (compareTimestamps(timestamp, tally.lastTimestamp) > 0) tally.lastTimestamp = timestamp;
+    else if (compareTimestamps(timestamp, tally.firstTimestamp) < 0) tally.firstTimestamp = timestamp;
   }
   switch (classification.kind) {
     case 'success':
@@ -103,8 +106,11 @@ export function addToTally(tally: Tally, classification: Classification, entry: 
   perClass.count++;
   if (perClass.samples.length < MAX_SAMPLES_PER_CLASS && !perClass.samples.includes(classification.sample)) perClass.samples.push(classification.sample);
   if (timestamp) {
-    if (!perClass.firstTimestamp || compareTimestamps(timestamp, perClass.firstTimestamp) < 0) perClass.firstTimestamp = timestamp;
-    if (!perClass.lastTimestamp || compareTimestamps(timestamp, perClass.lastTimestamp) > 0) perClass.lastTimestamp = timestamp;
+    if (!perClass.lastTimestamp || !perClass.firstTimestamp) {
+      perClass.firstTimestamp = timestamp;
+      perClass.lastTimestamp = timestamp;
+    } else if (compareTimestamps(timestamp, perClass.lastTimestamp) > 0) perClass.lastTimestamp = timestamp;
+    else if (compareTimestamps(timestamp, perClass.firstTimestamp) < 0) perClass.firstTimestamp = timestamp;
   }
   return tally;
 }
@@ -194,7 +200,7 @@ function plural(count: number, one: string, many = `${one}s`): string {
  */
 function compareTimestamps(a: string, b: string): number {
   const SECONDS = 19; // YYYY-MM-DDTHH:MM:SS
-  if (a.length < SECONDS || b.length < SECONDS) return a < b ? -1 : a > b ? 1 : 0;
+  if (a.length === b.length || a.length < SECONDS || b.length < SECONDS) return a < b ? -1 : a > b ? 1 : 0;
   for (let i = 0; i < SECONDS; i++) {
     const diff = a.charCodeAt(i) - b.charCodeAt(i);
     if (diff !== 0) return diff;

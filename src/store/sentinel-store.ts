@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+
+/** The sentinel's memory: where each migration's last scan ended, counts not yet reported, and the 15-minute quiet period per class. */
+export class SentinelStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async checkpoint(migration: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('checkpoint', migration))) ?? undefined;
+  }
+
+  async setCheckpoint(migration: string, timestamp: string): Promise<void> {
+    await this.redis.set(this.key('checkpoint', migration), timestamp);
+  }
+
+  async addPending(migration: string, classId: string, count: number, samples: readonly string[]): Promise<void> {
+    const multi = this.redis.multi().hincrby(this.key('pending', migration), classId, count);
+    if (samples.length > 0) multi.rpush(this.key('samples', migration, classId), ...samples).ltrim(this.key('samples', migration, classId), -3, -1);
+    await multi.exec();
+  }
+
+  async pending(migration: string): Promise<Record<string, number>> {
+    const raw = await this.redis.hgetall(this.key('pending', migration));
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /** True when no notice for this class went out in the last `seconds`; claims the period atomically. */
+  async claimNotice(migration: string, classId: string, seconds: number): Promise<boolean> {
+    return (await this.redis.set(this.key('notice', migration, classId), '1', 'EX', seconds, 'NX')) === 'OK';
+  }
+
+  /** Takes the pending count and samples of a class for a notice, leaving zero behind. */
+  async takePending(migration: string, classId: string): Promise<{ count: number; samples: string[] }> {
+    const [[, count], [, samples]] = (await this.redis
+      .multi()
+      .hget(this.key('pending', migration), classId)
+      .lrange(this.key('samples', migration, classId), 0, -1)
+      .hdel(this.key('pending', migration), classId)
+      .del(this.key('samples', migration, classId))
+      .exec()) as [[null, string | null], [null, string[]]];
+    return { count: Number(count ?? 0), samples };
+  }
+
+  private key(...parts: string[]): string {
+    return `${this.prefix}:sentinel:${parts.join(':')}`;
+  }
+}
