@@ -43,7 +43,7 @@ const REJECTED = ' rejected';
 const TEXT_ACCESS_LOG = /^\[[^\]]*\] "[^"]*" (\d{1,3}) (\S+)(?: (\S+))?(?: \S+ "([^"]*)")?/;
 const WHITESPACE = /\s+/g;
 /** Cheap test (no allocation) before the replace: a line break, tab or double space. */
-const NEEDS_COLLAPSE = /[^\S ]|  /;
+const NEEDS_COLLAPSE = /[^\S ]| {2}/;
 
 /* --------------------------------------------------------------------------- classifier */
 
