@@ -3,6 +3,7 @@ import { describeOperation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
 import { lockOf, type Actor, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
 import { policyActor, policyFor } from './policy-for.js';
+import { stopRun } from './run-plan.js';
 import { postInThread, refreshParent } from './thread.js';
 
 /** `/mesh abort`: cancels the request waiting for approval; its requester or an approver may. */
@@ -21,5 +22,6 @@ export async function abortRequest(deps: AppDeps, migration: MigrationSettings, 
   await deps.store.release(lockOf(migration), holder.id);
   await refreshParent(deps, aborted.value.after, migration);
   await postInThread(deps, aborted.value.after, `✋ Aborted by <@${actor.userId}>. Nothing was changed.`);
+  await stopRun(deps, aborted.value.after, `the step was aborted by <@${actor.userId}>`);
   return { text: `Aborted ${describeOperation(holder)}.` };
 }

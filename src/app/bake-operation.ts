@@ -8,6 +8,7 @@ import type { LogWatch } from '../logging/log-source.js';
 import { breachMessage, healthyMessage } from '../slack/blocks/bake-report.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
 import { MESHBOT_ACTOR, startRollback } from './request-rollback.js';
+import { advanceRun, stopRun } from './run-plan.js';
 import { migrationOf } from './thread.js';
 
 const SAVE_EVERY_MS = 1000;
@@ -141,6 +142,7 @@ class BakeRun {
     });
     await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...report });
     if (this.migration.incidentChannel) await this.deps.notifier.post({ channel: this.migration.incidentChannel, ...report });
+    await stopRun(this.deps, ended.value.after, `the bake of ${this.op.percent}% breached: ${reasons.join('; ')}`);
   }
 
   private async healthy(): Promise<void> {
@@ -148,7 +150,8 @@ class BakeRun {
     if (!ended) return;
     const current = typeof this.op.percent === 'number' ? this.op.percent : 0;
     const next = this.op.kind === 'shift' ? this.migration.steps.find((step) => step > current) : undefined;
-    await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...healthyMessage(ended, this.stored.tally, next) });
+    await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...healthyMessage(ended, this.stored.tally, ended.viaRun ? undefined : next) });
+    await advanceRun(this.deps, this.migration, ended);
   }
 }
 

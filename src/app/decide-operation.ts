@@ -2,6 +2,7 @@ import { mayDecide } from '../domain/operation/approval-policy.js';
 import { transition } from '../domain/operation/transitions.js';
 import { lockOf, type Actor, type AppDeps, type Reply } from './deps.js';
 import { expireOperation } from './expire-operation.js';
+import { stopRun } from './run-plan.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
 
@@ -32,6 +33,7 @@ export async function decideOperation(deps: AppDeps, operationId: string, decisi
   if (decision === 'approve') await deps.jobs.enqueue('apply', op.id);
   else await deps.store.release(lockOf(migration), op.id);
   await refreshParent(deps, after, migration);
+  if (decision === 'reject') await stopRun(deps, after, `the step was rejected by <@${actor.userId}>`);
   await postInThread(deps, after, decision === 'approve' ? `✅ Approved by <@${actor.userId}>. Applying…` : `🚫 Rejected by <@${actor.userId}>. Nothing was changed.`);
   return undefined;
 }

@@ -5,7 +5,8 @@ import { editVirtualService, resourceVersionOf } from '../kube/edit-virtual-serv
 import { KubeError } from '../kube/kube-error.js';
 import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
 import { asChanges, editOf, type EditOfOperation } from './operation-edit.js';
-import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { SERVICE_ENTRIES, VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { advanceRun, stopRun } from './run-plan.js';
 import { changeLines } from '../slack/blocks/operation-message.js';
 import { kubeProblem } from './request-change.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
@@ -65,7 +66,7 @@ type Ending = { failed: string } | { applied: NonNullable<Operation['applied']>;
 async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings | undefined, ending: Ending): Promise<void> {
   const now = deps.now();
   const at = now.toISOString();
-  const bakes = 'applied' in ending && op.kind !== 'rollback' && migration !== undefined && migration.bakeMs > 0;
+  const bakes = 'applied' in ending && (op.kind === 'shift' || op.kind === 'mirror') && migration !== undefined && migration.bakeMs > 0;
   const bakeDeadline = bakes ? new Date(now.getTime() + (migration?.bakeMs ?? 0)).toISOString() : undefined;
   const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied, ...(bakeDeadline ? { bakeDeadline } : {}) } as const);
   const done = await deps.store.mutate(op.id, (current) => transition(current, event));
@@ -75,7 +76,16 @@ async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings
   if (bakes) await deps.jobs.enqueue('bake', op.id);
   else await deps.store.release(lockOf(migration), op.id);
   await refreshParent(deps, after, migration);
-  await postInThread(deps, after, resultText(after, ending) + (bakes ? `\n👀 Watching Envoy sidecar errors until ${bakeDeadline} (bake ${Math.round(migration.bakeMs / 1000)}s).` : ''));
+  await postInThread(deps, after, resultText(after, ending) + (bakes ? `\n👀 Watching Envoy sidecar errors until ${bakeDeadline} (bake ${Math.round(migration.bakeMs / 1000)}s).` : '') + (op.kind === 'finalize' && 'applied' in ending ? await serviceEntryNote(deps, migration) : ''));
+  if ('failed' in ending) await stopRun(deps, after, ending.failed);
+  else if (!bakes && op.kind === 'shift') await advanceRun(deps, migration, after);
+}
+
+/** After finalize: which ServiceEntry is now unused, and the command that deletes it. */
+async function serviceEntryNote(deps: AppDeps, migration: MigrationSettings): Promise<string> {
+  const names = await deps.kube(migration).listNames(SERVICE_ENTRIES, migration.namespace, (se) => ((se.spec as { hosts?: string[] } | undefined)?.hosts ?? []).includes(migration.from)).catch(() => []);
+  const name = names[0] ?? 'NAME';
+  return `\n${migration.from} is no longer routed to. The ServiceEntry itself can now be deleted:\n\`kubectl delete serviceentry ${name} -n ${migration.namespace}\``;
 }
 
 async function markRolledBack(deps: AppDeps, target: Operation, rollback: Operation, migration: MigrationSettings): Promise<void> {

@@ -1,5 +1,6 @@
 import { transition } from '../domain/operation/transitions.js';
 import { lockOf, type AppDeps } from './deps.js';
+import { stopRun } from './run-plan.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
 
 /** The expire job (and a late click): a request nobody decided on in time ends, changing nothing. */
@@ -13,4 +14,5 @@ export async function expireOperation(deps: AppDeps, operationId: string): Promi
   await deps.store.release(lockOf(migration), op.id);
   await refreshParent(deps, expired.value.after, migration);
   if (op.threadTs) await postInThread(deps, expired.value.after, '⌛ This request expired without a decision. Nothing was changed.');
+  await stopRun(deps, expired.value.after, 'the step expired without a decision');
 }

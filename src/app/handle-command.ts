@@ -5,6 +5,8 @@ import type { Actor, AppDeps, Reply } from './deps.js';
 import { requestChange } from './request-change.js';
 import { requestRollback } from './request-rollback.js';
 import { resolveMigration } from './resolve-migration.js';
+import { requestFinalize } from './request-finalize.js';
+import { showPlan, startRun } from './run-plan.js';
 import { showErrors } from './show-errors.js';
 import { showStatus } from './show-status.js';
 
@@ -35,6 +37,12 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
       return abortRequest(deps, migration.value, actor);
     case 'errors':
       return showErrors(deps, migration.value, command.sinceSeconds);
+    case 'plan':
+      return showPlan(deps, migration.value);
+    case 'run':
+      return startRun(deps, migration.value, actor);
+    case 'finalize':
+      return requestFinalize(deps, migration.value, actor);
     default:
       return notYet(command.kind);
   }

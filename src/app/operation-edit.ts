@@ -1,5 +1,6 @@
 import type { EditError } from '../domain/edit-error.js';
 import type { Changes, Operation } from '../domain/operation/operation.js';
+import { finalizeRoutes } from '../domain/finalize-routes.js';
 import { restoreWeights } from '../domain/restore-weights.js';
 import type { MirrorChange, WeightChange } from '../domain/route-change.js';
 import { err, ok, type Result } from '../domain/result.js';
@@ -15,6 +16,7 @@ export type EditOfOperation = (vs: VirtualServiceLike) => Result<{ virtualServic
 export function editOf(migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>, target?: Operation): Result<{ kind: Changes['kind']; edit: EditOfOperation }, string> {
   const hosts = { from: migration.from, to: migration.to, ...(migration.toPort === undefined ? {} : { toPort: migration.toPort }) };
   if (op.kind === 'shift') return ok({ kind: 'weights', edit: (vs) => mutable(shiftWeights(vs, { ...hosts, percent: op.percent === 'off' ? 0 : op.percent })) });
+  if (op.kind === 'finalize') return ok({ kind: 'weights', edit: (vs) => mutable(finalizeRoutes(vs, hosts)) });
   if (op.kind === 'mirror') return ok({ kind: 'mirror', edit: (vs) => mutable(setMirror(vs, { ...hosts, percent: op.percent, field: migration.mirrorField })) });
   const applied = target?.applied;
   if (!applied) return err('there is no applied step to roll back');

@@ -7,7 +7,9 @@ import { operationMessage } from '../slack/blocks/operation-message.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
 import { asChanges, editOf } from './operation-edit.js';
 import { kubeProblem } from './request-change.js';
-import { migrationOf, postInThread } from './thread.js';
+import { stopRun } from './run-plan.js';
+import { migrationOf, postInThread, refreshParent } from './thread.js';
+import { MESHBOT_ACTOR } from './request-rollback.js';
 
 /**
  * The prepare job: runs the preflight, posts the request with Approve/Reject and records the
@@ -27,7 +29,18 @@ export async function prepareOperation(deps: AppDeps, operationId: string): Prom
     // Expired or aborted while we were posting: make the message say so.
     const current = await deps.store.get(op.id);
     if (current) await deps.notifier.update({ channel: op.channel, ts: threadTs, ...operationMessage({ operation: { ...current, threadTs }, virtualService: vsLabel(migration) }) });
+    return;
   }
+  if (op.autoApprove) await autoApprove(deps, posted.value.after, migration);
+}
+
+/** autoAdvance: the policy itself approves a run's next step after a healthy bake. */
+async function autoApprove(deps: AppDeps, op: Operation, migration: MigrationSettings): Promise<void> {
+  const approved = await deps.store.mutate(op.id, (current) => transition(current, { type: 'approve', at: deps.now().toISOString(), by: MESHBOT_ACTOR }));
+  if (!approved.ok) return;
+  await deps.jobs.enqueue('apply', op.id);
+  await refreshParent(deps, approved.value.after, migration);
+  await postInThread(deps, approved.value.after, '✅ Approved by the migration\'s autoAdvance policy after a healthy bake. Applying…');
 }
 
 type Preflight = { ok: true; checks: PreflightCheck[]; planned: NonNullable<Operation['planned']> } | { ok: false; reason: string };
@@ -73,5 +86,7 @@ async function fail(deps: AppDeps, op: Operation, reason: string): Promise<void>
   const failed = await deps.store.mutate(op.id, (current) => transition(current, { type: 'fail', at: deps.now().toISOString(), reason }));
   const migration = migrationOf(deps, op);
   if (migration) await deps.store.release(lockOf(migration), op.id);
-  if (failed.ok) await postInThread(deps, failed.value.after, `❌ <@${op.requestedBy}> your request (${op.id}) could not be prepared: ${reason}`);
+  if (!failed.ok) return;
+  await postInThread(deps, failed.value.after, `❌ <@${op.requestedBy}> your request (${op.id}) could not be prepared: ${reason}`);
+  await stopRun(deps, failed.value.after, reason);
 }

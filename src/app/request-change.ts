@@ -12,7 +12,7 @@ import { resolveMigration } from './resolve-migration.js';
  * edit, records the operation (taking the VirtualService's lock) and queues its thread. Nothing
  * is queued when any of that fails; the user is told why.
  */
-export async function requestChange(deps: AppDeps, migration: MigrationSettings, kind: 'shift' | 'mirror', percent: number | 'off', actor: Actor): Promise<Reply> {
+export async function requestChange(deps: AppDeps, migration: MigrationSettings, kind: 'shift' | 'mirror' | 'finalize', percent: number | 'off', actor: Actor, options: { viaRun?: boolean; autoApprove?: boolean } = {}): Promise<Reply & { requested?: boolean }> {
   const allowed = mayRequest(policyFor(migration), await policyActor(deps, migration, actor.userId));
   if (!allowed.ok) return { text: allowed.error };
   const plan = await planAgainstCluster(deps, migration, { kind, percent });
@@ -29,6 +29,8 @@ export async function requestChange(deps: AppDeps, migration: MigrationSettings,
     expiresAt: new Date(now.getTime() + migration.approvalTimeoutMs).toISOString(),
     channel: migration.channel,
     planned: plan.planned,
+    ...(options.viaRun ? { viaRun: true } : {}),
+    ...(options.autoApprove ? { autoApprove: true } : {}),
     version: 0,
     history: [{ at: now.toISOString(), state: 'requested', by: actor.userId }],
   };
@@ -36,7 +38,7 @@ export async function requestChange(deps: AppDeps, migration: MigrationSettings,
   if (!created.ok) return { text: busyText(created.error) };
   await deps.jobs.enqueue('prepare', op.id);
   await deps.jobs.enqueue('expire', op.id, { delayMs: migration.approvalTimeoutMs });
-  return { text: `Requested: ${describeOperation(op)}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
+  return { requested: true, text: `Requested: ${describeOperation(op)}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
 }
 
 /** The "Request shift to N%" button after a healthy bake: value `migration:percent`. */

@@ -8,7 +8,8 @@ export type EditErrorCode =
   | 'pair-weight-zero'
   | 'mirror-conflict'
   | 'mirror-field-conflict'
-  | 'route-moved';
+  | 'route-moved'
+  | 'not-finished';
 
 export interface EditError {
   readonly code: EditErrorCode;

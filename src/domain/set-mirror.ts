@@ -92,8 +92,14 @@ function mirrorConflict(route: JsonObject, to: string, field: MirrorField, where
 }
 
 function removeOurMirror(route: JsonObject, to: string): Result<StateChange | undefined, EditError> {
+  const before = removeMirrorTo(route, to);
+  return ok(before ? { before, after: undefined } : undefined);
+}
+
+/** Removes the route's mirror to `to` (in whichever field) and returns what it was; leaves other mirrors. */
+export function removeMirrorTo(route: JsonObject, to: string): MirrorState | undefined {
   const before = mirrorTo(route, to);
-  if (!before) return ok(undefined);
+  if (!before) return undefined;
   if (before.field === 'mirror') {
     delete route.mirror;
     delete route.mirrorPercentage;
@@ -102,7 +108,7 @@ function removeOurMirror(route: JsonObject, to: string): Result<StateChange | un
     if (kept.length > 0) route.mirrors = kept;
     else delete route.mirrors;
   }
-  return ok({ before, after: undefined });
+  return before;
 }
 
 function mirrorsEntries(route: JsonObject): JsonObject[] {

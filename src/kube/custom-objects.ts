@@ -31,6 +31,13 @@ export class CustomObjects {
     return this.call(`get ${type.plural} ${ref.namespace}/${ref.name}`, () => this.api.getNamespacedCustomObject({ ...type, ...ref }));
   }
 
+  /** Names of the objects in a namespace that satisfy `where`. */
+  async listNames(type: ResourceType, namespace: string, where: (object: JsonObject) => boolean): Promise<string[]> {
+    const list = await this.call(`list ${type.plural} in ${namespace}`, () => this.api.listNamespacedCustomObject({ ...type, namespace }));
+    const items = Array.isArray(list.items) ? (list.items as JsonObject[]) : [];
+    return items.filter(where).map((item) => String((item.metadata as { name?: string } | undefined)?.name ?? ''));
+  }
+
   /** RFC 6902 patch; callers put a `test` of the resourceVersion first as the precondition. */
   async jsonPatch(type: ResourceType, ref: ObjectRef, ops: readonly JsonPatchOp[]): Promise<JsonObject> {
     return this.call(`patch ${type.plural} ${ref.namespace}/${ref.name}`, () =>

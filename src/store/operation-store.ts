@@ -4,6 +4,12 @@ import type { Result } from '../domain/result.js';
 import { err, ok } from '../domain/result.js';
 
 const HISTORY_KEEP = 200;
+
+export interface RunRecord {
+  readonly startedBy: string;
+  readonly startedAt: string;
+  readonly channel: string;
+}
 const MAX_CAS_ATTEMPTS = 10;
 
 /**
@@ -72,6 +78,21 @@ export class OperationStore {
   async lastApplied(migration: string): Promise<Operation | undefined> {
     const recent = await this.history(migration, 50);
     return recent.find((op) => op.state === 'applied' && op.kind !== 'rollback');
+  }
+
+  /** A `/mesh run` in progress for a migration: who started it, when. */
+  async run(migration: string): Promise<RunRecord | undefined> {
+    const json = await this.redis.get(`${this.prefix}:run:${migration}`);
+    return json === null ? undefined : (JSON.parse(json) as RunRecord);
+  }
+
+  /** Starts a run unless one is going; returns false when one is. */
+  async startRun(migration: string, run: RunRecord): Promise<boolean> {
+    return (await this.redis.set(`${this.prefix}:run:${migration}`, JSON.stringify(run), 'NX')) === 'OK';
+  }
+
+  async endRun(migration: string): Promise<void> {
+    await this.redis.del(`${this.prefix}:run:${migration}`);
   }
 
   /** True the first time a key is seen within `ttlSeconds`: drops Slack's retried deliveries. */

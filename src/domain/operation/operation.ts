@@ -4,7 +4,7 @@ import type { MirrorChange, WeightChange } from '../route-change.js';
  * One requested change to one migration's VirtualService, from request to outcome. Stored in
  * Redis as the audit trail: who asked, who decided, what the weights were before and after.
  */
-export type OperationKind = 'shift' | 'mirror' | 'rollback';
+export type OperationKind = 'shift' | 'mirror' | 'rollback' | 'finalize';
 
 export type OperationState =
   | 'requested'
@@ -70,6 +70,10 @@ export interface Operation {
   /** The operation a rollback undoes. */
   readonly rollsBack?: string;
   readonly bake?: BakeState;
+  /** Requested by `/mesh run`: a healthy bake moves the run on to the next step. */
+  readonly viaRun?: boolean;
+  /** A run's step under an `autoAdvance` policy: approved by meshbot as soon as it is posted. */
+  readonly autoApprove?: boolean;
   readonly reason?: string;
   /** Optimistic-concurrency counter: every stored update must name the version it read. */
   readonly version: number;
@@ -87,6 +91,7 @@ export function isInFlight(op: Operation): boolean {
 
 export function describeOperation(op: Pick<Operation, 'kind' | 'percent' | 'migration'>): string {
   if (op.kind === 'rollback') return `rollback of ${op.migration}`;
+  if (op.kind === 'finalize') return `finalize ${op.migration}`;
   if (op.kind === 'mirror') return op.percent === 'off' ? `mirror off for ${op.migration}` : `mirror ${op.percent}% for ${op.migration}`;
   return `shift ${op.percent}% for ${op.migration}`;
 }
