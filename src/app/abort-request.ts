@@ -19,6 +19,7 @@ export async function abortRequest(deps: AppDeps, migration: MigrationSettings, 
   }
   const aborted = await deps.store.mutate(holder.id, (current) => transition(current, { type: 'abort', at: deps.now().toISOString(), by: actor.userId }));
   if (!aborted.ok) return { text: aborted.error };
+  deps.metrics?.operations.inc({ kind: holder.kind, outcome: 'aborted' });
   await deps.store.release(lockOf(migration), holder.id);
   await refreshParent(deps, aborted.value.after, migration);
   await postInThread(deps, aborted.value.after, `✋ Aborted by <@${actor.userId}>. Nothing was changed.`);

@@ -85,13 +85,16 @@ class BakeRun {
 
   private count(entries: ClassifiableEntry[]): void {
     if (this.done) return;
+    const seenAt = this.deps.now().toISOString();
     for (const entry of entries) {
       if (entry.timestamp < this.startedAt || this.counted.has(entry.insertId)) continue;
       this.remember(entry.insertId);
-      addToTally(this.stored.tally, classifyEntry(entry), entry);
+      const classification = classifyEntry(entry);
+      addToTally(this.stored.tally, classification, entry);
+      this.deps.metrics?.logEntries.inc({ class: classification.kind === 'error' ? classification.classId : classification.kind });
     }
     const verdict = evaluateThresholds(this.stored.tally, this.migration.rollbackOn);
-    if (verdict.breach) void this.finish('breached', verdict.reasons);
+    if (verdict.breach) void this.finish('breached', verdict.reasons, seenAt);
     else void this.saveThrottled();
   }
 
@@ -112,13 +115,13 @@ class BakeRun {
     return structuredClone(this.stored);
   }
 
-  private async finish(outcome: BakeOutcome, reasons: string[] = []): Promise<void> {
+  private async finish(outcome: BakeOutcome, reasons: string[] = [], detectedAt?: string): Promise<void> {
     if (this.done) return;
     this.done = true;
     this.watch?.stop();
     try {
       if (outcome === 'handed-over') await this.saveForSuccessor();
-      else if (outcome === 'breached') await this.breach(reasons);
+      else if (outcome === 'breached') await this.breach(reasons, detectedAt);
       else await this.healthy();
     } finally {
       this.finished?.(outcome);
@@ -129,10 +132,10 @@ class BakeRun {
     await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-progress', at: this.deps.now().toISOString(), tally: this.snapshot(), resumeFrom: this.stored.tally.lastTimestamp }));
   }
 
-  private async breach(reasons: string[]): Promise<void> {
+  private async breach(reasons: string[], detectedAt?: string): Promise<void> {
     const ended = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-end', at: this.deps.now().toISOString(), status: 'breached', tally: this.snapshot(), reasons }));
     if (!ended.ok) return;
-    const rollback = await startRollback(this.deps, this.migration, ended.value.after, MESHBOT_ACTOR, `bake breach: ${reasons.join('; ')}`);
+    const rollback = await startRollback(this.deps, this.migration, ended.value.after, MESHBOT_ACTOR, `bake breach: ${reasons.join('; ')}`, detectedAt);
     const report = breachMessage({
       operation: ended.value.after,
       virtualService: vsLabel(this.migration),

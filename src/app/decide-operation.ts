@@ -31,7 +31,10 @@ export async function decideOperation(deps: AppDeps, operationId: string, decisi
   if (!decided.ok) return { text: decided.error };
   const after = decided.value.after;
   if (decision === 'approve') await deps.jobs.enqueue('apply', op.id);
-  else await deps.store.release(lockOf(migration), op.id);
+  else {
+    await deps.store.release(lockOf(migration), op.id);
+    deps.metrics?.operations.inc({ kind: op.kind, outcome: 'rejected' });
+  }
   await refreshParent(deps, after, migration);
   if (decision === 'reject') await stopRun(deps, after, `the step was rejected by <@${actor.userId}>`);
   await postInThread(deps, after, decision === 'approve' ? `✅ Approved by <@${actor.userId}>. Applying…` : `🚫 Rejected by <@${actor.userId}>. Nothing was changed.`);

@@ -3,6 +3,7 @@ import type { OperationStore } from '../store/operation-store.js';
 import type { JobName } from '../queue/queues.js';
 import type { Block } from '../slack/blocks/block-kit.js';
 import type { LogSource } from '../logging/log-source.js';
+import type { MeshbotMetrics } from '../observability/metrics.js';
 
 /** What the use cases need to know of a migration (the config module's Migration satisfies it). */
 export interface MigrationSettings {
@@ -62,6 +63,7 @@ export interface AppDeps {
   readonly logs?: LogSource | undefined;
   /** Aborted when the process shuts down: long jobs (bakes) save their place and hand over. */
   readonly shutdown?: AbortSignal | undefined;
+  readonly metrics?: MeshbotMetrics | undefined;
 }
 
 /** What the Slack user who typed the command or clicked the button is told, privately. */

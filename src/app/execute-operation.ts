@@ -35,6 +35,7 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
   try {
     const outcome = await editVirtualService(deps.kube(migration), refOf(migration), edit.value.edit, {
       beforeWrite: (changes) => recordPlanned(deps, op.id, asChanges(edit.value.kind, changes)),
+      onPatch: (result) => deps.metrics?.patches.inc({ result }),
     });
     if (outcome.outcome === 'refused') return finish(deps, op, migration, { failed: outcome.error.message });
     const current = await deps.store.get(op.id);
@@ -71,6 +72,8 @@ async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings
   const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied, ...(bakeDeadline ? { bakeDeadline } : {}) } as const);
   const done = await deps.store.mutate(op.id, (current) => transition(current, event));
   if (!done.ok || !migration) return;
+  deps.metrics?.operations.inc({ kind: op.kind, outcome: event.type === 'fail' ? 'failed' : 'applied' });
+  if (op.detectedAt && event.type === 'applied') deps.metrics?.detectToRollback.observe((now.getTime() - Date.parse(op.detectedAt)) / 1000);
   const after = done.value.after;
   if ('applied' in ending && ending.target) await markRolledBack(deps, ending.target, op, migration);
   if (bakes) await deps.jobs.enqueue('bake', op.id);

@@ -9,6 +9,7 @@ export async function expireOperation(deps: AppDeps, operationId: string): Promi
   if (!op || (op.state !== 'awaiting-approval' && op.state !== 'requested')) return;
   const expired = await deps.store.mutate(op.id, (current) => transition(current, { type: 'expire', at: deps.now().toISOString() }));
   if (!expired.ok) return;
+  deps.metrics?.operations.inc({ kind: op.kind, outcome: 'expired' });
   const migration = migrationOf(deps, op);
   if (!migration) return;
   await deps.store.release(lockOf(migration), op.id);

@@ -29,7 +29,7 @@ export async function requestRollback(deps: AppDeps, migration: MigrationSetting
  * direction), takes the VirtualService from whoever holds it if that is safe, and queues the
  * rollback job ahead of other work.
  */
-export async function startRollback(deps: AppDeps, migration: MigrationSettings, target: Operation, by: string, note: string): Promise<{ ok: true; operation: Operation } | { ok: false; error: string }> {
+export async function startRollback(deps: AppDeps, migration: MigrationSettings, target: Operation, by: string, note: string, detectedAt?: string): Promise<{ ok: true; operation: Operation } | { ok: false; error: string }> {
   const now = deps.now().toISOString();
   const op: Operation = {
     id: deps.newId(),
@@ -45,12 +45,14 @@ export async function startRollback(deps: AppDeps, migration: MigrationSettings,
     channel: target.channel,
     ...(target.threadTs ? { threadTs: target.threadTs } : {}),
     rollsBack: target.id,
+    ...(detectedAt ? { detectedAt } : {}),
     version: 0,
     history: [{ at: now, state: 'approved', by, note: `${note}: rollback of ${target.id}` }],
   };
   const created = await takeVirtualService(deps, migration, op, by);
   if (!created.ok) return created;
   await deps.jobs.enqueue('rollback', op.id);
+  deps.metrics?.rollbacks.inc({ trigger: by === MESHBOT_ACTOR ? 'automatic' : 'requested' });
   await postInThread(deps, op, `↩️ ${by === MESHBOT_ACTOR ? 'meshbot is' : `<@${by}> is`} rolling back ${describeOperation(target)} (operation ${op.id})…`);
   return { ok: true, operation: op };
 }

@@ -23,7 +23,7 @@ export async function editVirtualService<C>(
   objects: CustomObjects,
   ref: ObjectRef,
   compute: (vs: VirtualServiceLike) => Result<Edited<C>, EditError>,
-  hooks: { beforeWrite?: (changes: readonly C[]) => Promise<void>; maxAttempts?: number } = {},
+  hooks: { beforeWrite?: (changes: readonly C[]) => Promise<void>; onPatch?: (result: 'accepted' | 'conflict' | 'failed') => void; maxAttempts?: number } = {},
 ): Promise<EditOutcome<C>> {
   const maxAttempts = hooks.maxAttempts ?? MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
@@ -36,9 +36,12 @@ export async function editVirtualService<C>(
     await hooks.beforeWrite?.(edit.value.changes);
     try {
       const after = await objects.jsonPatch(VIRTUAL_SERVICES, ref, preconditioned(before, edit.value.virtualService));
+      hooks.onPatch?.('accepted');
       return { outcome: 'changed', before, after, changes: edit.value.changes, attempts: attempt };
     } catch (error) {
-      if (attempt >= maxAttempts || !(await isConflict(error, objects, ref, before))) throw error;
+      const conflict = await isConflict(error, objects, ref, before);
+      hooks.onPatch?.(conflict ? 'conflict' : 'failed');
+      if (attempt >= maxAttempts || !conflict) throw error;
     }
   }
 }

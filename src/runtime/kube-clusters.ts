@@ -1,26 +1,61 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { MigrationSettings } from '../app/deps.js';
 import { CustomObjects } from '../kube/custom-objects.js';
+import { withTimeout } from '../kube/kube-error.js';
+
+export interface KubeClusters {
+  /** The client of a migration's cluster (its kubeconfig context, or the current one). */
+  readonly forMigration: (migration: MigrationSettings) => CustomObjects;
+  /** Problems reaching the API server of each context in use; empty when all answer. */
+  readonly unreachable: (migrations: readonly MigrationSettings[]) => Promise<string[]>;
+}
+
+const READY_TIMEOUT_MS = 2000;
 
 /**
  * One Kubernetes client per kubeconfig context, so a migration acts only on its own cluster.
  * KUBECONFIG as kubectl reads it; in a pod without one, the in-cluster service account.
  */
-export function kubeClusters(kubeconfigPath: string | undefined): (migration: MigrationSettings) => CustomObjects {
+export function kubeClusters(kubeconfigPath: string | undefined): KubeClusters {
   const base = new KubeConfig();
   if (kubeconfigPath) base.loadFromFile(kubeconfigPath);
   else base.loadFromDefault();
+  const configs = new Map<string, KubeConfig>();
   const clients = new Map<string, CustomObjects>();
-  return (migration) => {
-    const context = migration.context ?? base.getCurrentContext();
-    let client = clients.get(context);
-    if (!client) {
-      const kc = new KubeConfig();
+  const configFor = (context: string | undefined): KubeConfig => {
+    const name = context ?? base.getCurrentContext();
+    let kc = configs.get(name);
+    if (!kc) {
+      kc = new KubeConfig();
       kc.loadFromString(base.exportConfig());
-      if (migration.context) kc.setCurrentContext(migration.context);
-      client = new CustomObjects(kc);
-      clients.set(context, client);
+      if (context) kc.setCurrentContext(context);
+      configs.set(name, kc);
     }
-    return client;
+    return kc;
+  };
+  return {
+    forMigration: (migration) => {
+      const name = migration.context ?? base.getCurrentContext();
+      let client = clients.get(name);
+      if (!client) {
+        client = new CustomObjects(configFor(migration.context));
+        clients.set(name, client);
+      }
+      return client;
+    },
+    unreachable: async (migrations) => {
+      const contexts = [...new Set(migrations.map((m) => m.context))];
+      const problems = await Promise.all(
+        contexts.map(async (context) => {
+          try {
+            await withTimeout(configFor(context).makeApiClient(VersionApi).getCode(), READY_TIMEOUT_MS, 'version');
+            return undefined;
+          } catch (error) {
+            return `kubernetes ${context ?? base.getCurrentContext()}: ${(error as Error).message}`;
+          }
+        }),
+      );
+      return problems.filter((p): p is string => p !== undefined);
+    },
   };
 }

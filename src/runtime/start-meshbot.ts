@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { webApi, type CustomRoute } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
+import { MeshbotMetrics } from '../observability/metrics.js';
+import { opsRoutes, startOpsServer } from './ops-routes.js';
 import { Queue, Worker } from 'bullmq';
 import { sentinelProcessor } from '../../jobs/sentinel.js';
 import { SentinelStore } from '../store/sentinel-store.js';
@@ -48,6 +50,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   const store = new OperationStore(redis, settings.queuePrefix);
   const producer = new JobProducer(redis, settings.queuePrefix);
   const shutdown = new AbortController();
+  const clusters = kubeClusters(settings.kubeconfig);
+  const metrics = new MeshbotMetrics();
   const loggingClient = createLoggingClient(settings.logging);
   const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
   const deps: AppDeps = {
@@ -55,26 +59,33 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     gcpBackendApi: settings.gcpBackendApi,
     store,
     jobs: producer,
-    kube: kubeClusters(settings.kubeconfig),
+    kube: clusters.forMigration,
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,
     logs: new CloudLogSource(loggingClient, settings.logging.projectId),
     shutdown: shutdown.signal,
+    metrics,
     newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
   };
-  const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: [healthRoute] }) : undefined;
+  const routes = opsRoutes({ redis, metrics, kubeProblems: () => clusters.unreachable(settings.migrations), beforeScrape: () => refreshQueueDepth(producer, metrics) });
+  const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: routes }) : undefined;
   const workers = roles.worker ? [...startWorkers(deps, settings, logger), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis)] : [];
   let port: number | undefined;
-  if (bot) {
-    const started = (await bot.start(settings.port)) as unknown;
-    port = settings.slack.appToken ? undefined : portOf(started as Server);
+  let opsServer: Server | undefined;
+  if (bot && !settings.slack.appToken) {
+    port = portOf((await bot.start(settings.port)) as Server);
+  } else {
+    if (bot) await bot.start();
+    opsServer = await startOpsServer(settings.port, routes);
+    port = portOf(opsServer);
   }
   logger.info({ roles, port, migrations: settings.migrations.map((m) => m.name) }, 'meshbot started');
   return {
     port,
     async close() {
       await bot?.stop();
+      await new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined)));
       shutdown.abort();
       await Promise.all(workers.map((w) => w.close()));
       await closeLoggingClient(loggingClient);
@@ -102,15 +113,9 @@ function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger):
   });
 }
 
-/** Liveness: the process is up and serving HTTP. */
-const healthRoute: CustomRoute = {
-  path: '/healthz',
-  method: ['GET'],
-  handler: (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
-  },
-};
+async function refreshQueueDepth(producer: JobProducer, metrics: MeshbotMetrics): Promise<void> {
+  for (const [queue, depth] of Object.entries(await producer.depth())) metrics.queueDepth.set({ queue }, depth);
+}
 
 const SENTINEL_QUEUE = 'meshbot-sentinel';
 

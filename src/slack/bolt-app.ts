@@ -44,6 +44,7 @@ export function createBoltApp(options: BoltAppOptions): App {
   });
   app.command('/mesh', async ({ command, ack, respond }) => {
     const parsed = parseMeshCommand(command.text);
+    options.deps.metrics?.commands.inc({ command: parsed.ok ? parsed.value.kind : 'invalid' });
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: parsed.error.message });
       return;

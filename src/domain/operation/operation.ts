@@ -69,6 +69,8 @@ export interface Operation {
   readonly applied?: Changes;
   /** The operation a rollback undoes. */
   readonly rollsBack?: string;
+  /** For an automatic rollback: when the breach was seen (detection-to-rollback latency). */
+  readonly detectedAt?: string;
   readonly bake?: BakeState;
   /** Requested by `/mesh run`: a healthy bake moves the run on to the next step. */
   readonly viaRun?: boolean;

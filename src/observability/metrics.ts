@@ -1,0 +1,22 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What meshbot counts, for Prometheus at /metrics. */
+export class MeshbotMetrics {
+  readonly registry = new Registry();
+  readonly commands = new Counter({ name: 'meshbot_commands_total', help: 'Slash commands received, by command name (unparsable ones as "invalid").', labelNames: ['command'], registers: [this.registry] });
+  readonly operations = new Counter({ name: 'meshbot_operations_total', help: 'Operations that ended, by kind and outcome.', labelNames: ['kind', 'outcome'], registers: [this.registry] });
+  readonly patches = new Counter({ name: 'meshbot_virtualservice_patches_total', help: 'VirtualService PATCH requests, by result (accepted, conflict, failed).', labelNames: ['result'], registers: [this.registry] });
+  readonly rollbacks = new Counter({ name: 'meshbot_rollbacks_total', help: 'Rollbacks started, by trigger (automatic, requested).', labelNames: ['trigger'], registers: [this.registry] });
+  readonly logEntries = new Counter({ name: 'meshbot_log_entries_total', help: 'Envoy sidecar log entries seen during bakes, by class (success, ignored, or an error class).', labelNames: ['class'], registers: [this.registry] });
+  readonly detectToRollback = new Histogram({
+    name: 'meshbot_detect_to_rollback_seconds',
+    help: 'From the log entry that crossed a threshold to the rollback PATCH accepted.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({ name: 'meshbot_queue_depth', help: 'Jobs waiting or delayed, by queue.', labelNames: ['queue'], registers: [this.registry] });
+
+  constructor(withDefaults = true) {
+    if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'meshbot_process_' });
+  }
+}
