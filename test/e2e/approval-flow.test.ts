@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, FROM, patchesOf, requestMessage, routeWeights, startStack, testMigration, TO, type Stack } from '../support/meshbot-stack.js';
 
@@ -125,11 +126,13 @@ describe('the approval flow', () => {
   });
 
   it('a missing VirtualService gets a clear message and nothing is queued', async () => {
-    const before = stack.slack.messages.length;
     await shift(M.missing, 'shift 25%');
     await privateReply(/VirtualService payments\/does-not-exist was not found.*Nothing was requested/);
     expect(stack.slack.messages.filter((m) => m.channel === M.missing.channel)).toHaveLength(0);
-    expect(stack.slack.messages.length).toBe(before);
+    const redis = new Redis(stack.redis.url);
+    expect(await redis.llen(`${stack.queuePrefix}:history:${M.missing.name}`)).toBe(0);
+    expect(await redis.keys(`${stack.queuePrefix}:lock:*${M.missing.virtualService}`)).toEqual([]);
+    redis.disconnect();
   });
 
   it('an unparsable command gets the usage and nothing is queued', async () => {
