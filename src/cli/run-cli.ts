@@ -1,11 +1,15 @@
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
 import { MIRROR_USAGE, SHIFT_USAGE, runMirror, runShift } from './edit-verbs.js';
+import { serveVerb } from './serve-verbs.js';
 
 type Verb = (args: string[], io: CliIo) => Promise<void>;
 
 const VERBS: Record<string, Verb> = {
   shift: runShift,
   mirror: runMirror,
+  bot: serveVerb('bot'),
+  worker: serveVerb('worker'),
+  all: serveVerb('all'),
 };
 
 export const CLI_HELP = [
@@ -14,6 +18,11 @@ export const CLI_HELP = [
   'Offline edits (print the result; the input is never changed):',
   `  ${SHIFT_USAGE}`,
   `  ${MIRROR_USAGE}`,
+  '',
+  'Services (configured by environment variables and the migrations file, see the README):',
+  '  meshbot bot      the Slack receiver (/slack/events, /healthz, /readyz, /metrics on PORT)',
+  '  meshbot worker   the job processors (prepare, apply, bake, rollback, expire, sentinel)',
+  '  meshbot all      both in one process, for small installs',
   '',
   'Exit status: 0 done, 2 bad input (the reason on stderr, nothing on stdout), 1 unexpected failure.',
 ].join('\n');

@@ -70,7 +70,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   };
   const routes = opsRoutes({ redis, metrics, kubeProblems: () => clusters.unreachable(settings.migrations), beforeScrape: () => refreshQueueDepth(producer, metrics) });
   const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: routes }) : undefined;
-  const workers = roles.worker ? [...startWorkers(deps, settings, logger), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis)] : [];
+  const workers = roles.worker ? [...startWorkers(deps, settings, logger, redis), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis)] : [];
   let port: number | undefined;
   let opsServer: Server | undefined;
   if (bot && !settings.slack.appToken) {
@@ -84,12 +84,17 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   return {
     port,
     async close() {
-      await bot?.stop();
-      await new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined)));
+      const step = async (name: string, work: () => Promise<unknown>) => {
+        const started = Date.now();
+        await work();
+        logger.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');
+      };
       shutdown.abort();
-      await Promise.all(workers.map((w) => w.close()));
-      await closeLoggingClient(loggingClient);
-      await producer.close();
+      await step('slack receiver', async () => bot?.stop());
+      await step('ops server', () => new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined))));
+      await step('workers', () => Promise.all(workers.map((w) => w.close())));
+      await step('cloud logging', () => closeLoggingClient(loggingClient));
+      await step('queues', () => producer.close());
       redis.disconnect();
     },
   };
@@ -98,10 +103,11 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
 /** Bakes mostly wait on a log stream, so many run side by side; patches are few and quick. */
 const CONCURRENCY: Record<JobName, number> = { prepare: 8, apply: 4, rollback: 4, expire: 8, bake: 200 };
 
-function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger): Worker[] {
+/** Workers share one connection for commands; BullMQ opens (and closes) a blocking one of its own per worker. */
+function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger, redis: Redis): Worker[] {
   return JOB_NAMES.map((name) => {
     const worker = new Worker(queueName(name), PROCESSORS[name](deps), {
-      connection: new Redis(settings.redisUrl, { maxRetriesPerRequest: null }),
+      connection: redis,
       prefix: settings.queuePrefix,
       concurrency: CONCURRENCY[name],
       // A bake runs for minutes; if its worker dies, another one resumes it, several times over if need be.
@@ -123,7 +129,7 @@ async function startSentinel(deps: AppDeps, store: SentinelStore, settings: Runt
   const queue = new Queue(SENTINEL_QUEUE, { connection: redis, prefix: settings.queuePrefix });
   await queue.upsertJobScheduler('sentinel', { every: settings.sentinelEveryMs ?? 60_000 }, { name: 'sentinel', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   await queue.close();
-  return new Worker(SENTINEL_QUEUE, sentinelProcessor(deps, store), { connection: new Redis(settings.redisUrl, { maxRetriesPerRequest: null }), prefix: settings.queuePrefix });
+  return new Worker(SENTINEL_QUEUE, sentinelProcessor(deps, store), { connection: redis, prefix: settings.queuePrefix });
 }
 
 function portOf(server: Server): number | undefined {

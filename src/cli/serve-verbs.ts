@@ -1,0 +1,41 @@
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../observability/logger.js';
+import { startMeshbot, type Roles, type RuntimeSettings } from '../runtime/start-meshbot.js';
+import type { Config } from '../config/load-config.js';
+import { UsageError, type CliIo } from './cli-io.js';
+
+const ROLES: Record<string, Roles> = { bot: { bot: true, worker: false }, worker: { bot: false, worker: true }, all: { bot: true, worker: true } };
+
+/** `meshbot bot|worker|all`: runs until SIGTERM or SIGINT, then stops taking work, finishes or hands over jobs, and exits 0. */
+export function serveVerb(role: keyof typeof ROLES) {
+  return async (args: string[], io: CliIo): Promise<void> => {
+    if (args.length > 0) throw new UsageError(`meshbot ${role} takes no arguments; configure it with environment variables (see the README).`);
+    const config = await loadConfig(io.env);
+    if (!config.ok) throw new UsageError(config.error);
+    const logger = createLogger(config.value.env.logLevel);
+    const running = await startMeshbot(runtimeSettings(config.value), ROLES[role] as Roles, logger);
+    io.stderr(`meshbot ${role} running${running.port === undefined ? '' : ` on port ${running.port}`}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutting down: no new work, finishing or handing over running jobs');
+        void running.close().finally(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+  };
+}
+
+export function runtimeSettings(config: Config): RuntimeSettings {
+  const { env, file } = config;
+  return {
+    slack: env.slack,
+    port: env.port,
+    redisUrl: env.redisUrl,
+    queuePrefix: env.queuePrefix,
+    kubeconfig: env.kubeconfig,
+    migrations: file.migrations,
+    gcpBackendApi: file.gcpBackendApi,
+    logging: { projectId: env.gcpProject, endpoint: env.loggingEndpoint },
+  };
+}
