@@ -1,0 +1,2 @@
+// msgpackr wraps require('msgpackr-extract') in try/catch and falls back to pure JS.
+throw new Error('msgpackr-extract native acceleration is not installed (stub)');
