@@ -21,9 +21,9 @@ export function diffToJsonPatch(before: unknown, after: unknown, path = ''): Jso
 
 function diffObjects(before: Record<string, unknown>, after: Record<string, unknown>, path: string): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
-  for (const key of Object.keys(before)) if (!(key in after)) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
   for (const [key, value] of Object.entries(after)) {
-    if (key in before) ops.push(...diffToJsonPatch(before[key], value, `${path}/${escape(key)}`));
+    if (Object.hasOwn(before, key)) ops.push(...diffToJsonPatch(before[key], value, `${path}/${escape(key)}`));
     else ops.push({ op: 'add', path: `${path}/${escape(key)}`, value });
   }
   return ops;
@@ -54,7 +54,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isJsonObject(a) && isJsonObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }

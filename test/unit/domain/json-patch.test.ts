@@ -11,7 +11,7 @@ function apply(doc: unknown, ops: ReturnType<typeof diffToJsonPatch>): unknown {
       root = 'value' in op ? structuredClone(op.value) : undefined;
       continue;
     }
-    const parent = parts.slice(0, -1).reduce((node: never, key) => (node as Record<string, never>)[key], root as never) as Record<string, unknown> | unknown[];
+    const parent = parts.slice(0, -1).reduce((node: never, key) => Object.getOwnPropertyDescriptor(node, key)?.value as never, root as never) as Record<string, unknown> | unknown[];
     const last = parts.at(-1) as string;
     if (Array.isArray(parent)) {
       const index = Number(last);
@@ -19,7 +19,7 @@ function apply(doc: unknown, ops: ReturnType<typeof diffToJsonPatch>): unknown {
       else if (op.op === 'remove') parent.splice(index, 1);
       else if (op.op === 'replace') parent[index] = structuredClone(op.value);
     } else if (op.op === 'remove') delete parent[last];
-    else if (op.op !== 'test') parent[last] = structuredClone(op.value);
+    else if (op.op !== 'test') Object.defineProperty(parent, last, { value: structuredClone(op.value), enumerable: true, writable: true, configurable: true });
   }
   return root;
 }
