@@ -1,74 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import type { MigrationSettings } from '../app/deps.js';
+import { checkDnsLabel, checkDnsName, quote } from '../domain/command/token-rules.js';
+import { ERROR_CLASS_IDS, isErrorClassId } from '../domain/logs/error-classes.js';
 import { err, ok, type Result } from '../domain/result.js';
-import type { ResourceType } from '../kube/custom-objects.js';
-import { isErrorClassId } from '../domain/logs/error-classes.js';
+import { parseDurationMs } from './duration.js';
+import type { Migration, MigrationsConfig } from './types.js';
 
-export interface MigrationsConfig {
-  readonly gcpBackendApi: ResourceType;
-  readonly migrations: readonly MigrationSettings[];
-}
+export type { GcpBackendApi, Migration, MigrationsConfig, MirrorField, RollbackOn } from './types.js';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
-const SLACK_CHANNEL = /^[CG][A-Z0-9]{2,}$/;
-const SLACK_APPROVER = /^[UWS][A-Z0-9]{2,}$/;
+const DEFAULT_GCP_BACKEND_API = { group: 'networking.gke.io', version: 'v1', plural: 'gcpbackends' };
+const DEFAULT_STEPS = [10, 25, 50, 100];
 
-const duration = z.string().regex(DURATION, 'must be a duration like 30s, 10m or 1h30m').refine((d) => d !== '', 'must not be empty');
-const channel = z.string().regex(SLACK_CHANNEL, 'must be a Slack channel id like C0123ABCD (not a #name)');
-
-const migrationSchema = z
-  .object({
-    name: z.string().regex(DNS_LABEL, 'must be lowercase letters, digits and "-" (a DNS label, at most 63 characters)'),
-    namespace: z.string().regex(DNS_LABEL, 'must be a Kubernetes namespace name'),
-    virtualService: z.string().regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name'),
-    from: z.string().regex(DNS_SUBDOMAIN, 'must be a host name (the ServiceEntry host)'),
-    to: z.string().regex(DNS_SUBDOMAIN, 'must be a host name (the GCPBackend host)'),
-    gcpBackend: z.string().regex(DNS_SUBDOMAIN, 'must be the GCPBackend resource name').optional(),
-    channel,
-    approvers: z.array(z.string().regex(SLACK_APPROVER, 'must be a Slack user id (U…/W…) or user group id (S…)')).min(1, 'must list at least one Slack user (U…) or user group (S…) id'),
-    requesters: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id (U…/W…)')).default([]),
-    allowSelfApproval: z.boolean().default(false),
-    incidentChannel: channel.optional(),
-    steps: z
-      .array(z.number().int('must be whole percentages').min(1).max(100))
-      .min(1)
-      .default([10, 25, 50, 100])
-      .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] as number)), 'must increase step by step')
-      .refine((s) => s[s.length - 1] === 100, 'must end at 100'),
-    bake: duration.default('10m'),
-    approvalTimeout: duration.default('30m'),
-    mirrorField: z.enum(['mirror', 'mirrors']).default('mirror'),
-    toPort: z.number().int().min(1).max(65535).optional(),
-    context: z.string().min(1).optional(),
-    autoAdvance: z.boolean().default(false),
-    logFilter: z.string().min(1).max(5000).optional(),
-    rollbackOn: z
-      .object({
-        errors: z.number().int().min(1).default(20),
-        errorRate: z.number().gt(0).max(1).default(0.02),
-        classes: z.array(z.string().refine(isErrorClassId, 'is not an error class (see the README: td-permission-denied, no-healthy-upstream, …)')).default(['td-permission-denied']),
-      })
-      .strict()
-      .default({ errors: 20, errorRate: 0.02, classes: ['td-permission-denied'] }),
-  })
-  .strict()
-  .refine((m) => m.from !== m.to, { message: 'from and to must be different hosts', path: ['to'] });
-
-const fileSchema = z
-  .object({
-    gcpBackendApi: z
-      .object({ group: z.string().min(1).default('networking.gke.io'), version: z.string().min(1).default('v1'), plural: z.string().min(1).default('gcpbackends') })
-      .strict()
-      .default({ group: 'networking.gke.io', version: 'v1', plural: 'gcpbackends' }),
-    migrations: z.array(migrationSchema),
-  })
-  .strict();
-
-const EXAMPLE = `migrations:
+const MINIMAL_EXAMPLE = `migrations:
   - name: cr-gcpbackend-migration
     namespace: payments
     virtualService: cr-gcpbackend-migration
@@ -76,77 +21,264 @@ const EXAMPLE = `migrations:
     to: cr-gcpbackend.com
     channel: C0PAYMENTS
     approvers: [U0ALICE]`;
+const NO_MIGRATIONS = `must list the migrations; a minimal file:\n${MINIMAL_EXAMPLE}`;
 
-/** Parses and checks the migrations file; every problem names the file and the key. Pure. */
-export function parseMigrationsFile(text: string, fileName: string): Result<MigrationsConfig, string[]> {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) return err(doc.errors.map((e) => `${fileName}: not valid YAML: ${e.message.split('\n')[0]}`));
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (data === null || data === undefined || (typeof data === 'object' && !('migrations' in data))) {
-    return err([`${fileName}: no migrations list. A minimal file:\n${EXAMPLE}`]);
-  }
-  const parsed = fileSchema.safeParse(data);
-  if (!parsed.success) return err(parsed.error.issues.map((issue) => `${fileName}: ${describeIssue(issue)}`));
-  const problems = duplicateNames(parsed.data.migrations.map((m) => m.name)).map((d) => `${fileName}: ${d}`);
-  if (problems.length > 0) return err(problems);
-  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map(toSettings) });
+/** The migration called `name`, if configured. */
+export function findMigration(config: MigrationsConfig, name: string): Migration | undefined {
+  return config.migrations.find((m) => m.name === name);
 }
 
+/** The migrations `/mesh` may act on in this channel. */
+export function migrationsForChannel(config: MigrationsConfig, channelId: string): Migration[] {
+  return config.migrations.filter((m) => m.channel === channelId);
+}
+
+/** Reads and checks the migrations file; a missing file names MESHBOT_CONFIG, which points at it. */
 export async function loadMigrationsFile(path: string): Promise<Result<MigrationsConfig, string[]>> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return parseMigrationsFile(await readFile(path, 'utf8'), path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return err([`${path}: cannot read the migrations file (${code === 'ENOENT' ? 'no such file' : String((error as Error).message)}). Set MESHBOT_CONFIG to its path.`]);
+    return err([unreadableFileMessage(path, error as NodeJS.ErrnoException)]);
   }
-  return parseMigrationsFile(text, path);
 }
+
+/** Parses and checks the migrations file. Pure. Every problem names the file and the key path. */
+export function parseMigrationsFile(text: string, fileName: string): Result<MigrationsConfig, string[]> {
+  const data = parseYaml(text);
+  if (!data.ok) return err(data.error.map((problem) => `${fileName}: ${problem}`));
+  if (data.value === null || data.value === undefined) return err([`${fileName}: is empty; it ${NO_MIGRATIONS}`]);
+  if (!isRecord(data.value)) return err([`${fileName}: must be a mapping with a "migrations" key; a minimal file:\n${MINIMAL_EXAMPLE}`]);
+  const parsed = fileSchema.safeParse(data.value, { error: genericMessage, reportInput: true });
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map(describeIssue)), ...crossCheck(data.value.migrations)];
+  if (problems.length > 0 || !parsed.success) return err(problems.map((problem) => `${fileName}: ${problem}`));
+  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map(toMigration) });
+}
+
+function unreadableFileMessage(path: string, error: NodeJS.ErrnoException): string {
+  const where = resolve(path) === path ? '' : ` (${resolve(path)})`;
+  if (error.code === 'ENOENT') return `${path}: no such file${where}; set MESHBOT_CONFIG to the path of the migrations file.`;
+  if (error.code === 'EISDIR') return `${path}: is a directory${where}; set MESHBOT_CONFIG to the migrations file inside it, like ${path.replace(/\/$/, '')}/meshbot.yaml.`;
+  return `${path}: cannot read the migrations file${where} (${error.code ?? error.message}); check MESHBOT_CONFIG and the file's permissions.`;
+}
+
+function parseYaml(text: string): Result<unknown, string[]> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return err(
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        const reason = e.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document (a second ---); keep everything in one' : e.message;
+        return `line ${line}, column ${col}: not valid YAML: ${reason}`;
+      }),
+    );
+  }
+  try {
+    return ok(doc.toJS() as unknown);
+  } catch (error) {
+    return err([`not valid YAML: ${(error as Error).message}`]);
+  }
+}
+
+// ---- the schema: zod checks shape and each value; messages say what would be right ----
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list, like [a, b]',
+  object: 'a mapping of keys to values',
+};
+
+/** Messages for what the schema below leaves to zod: missing keys, wrong types, enums. */
+function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'is required';
+    if (issue.input === null) return 'is empty: give a value or remove the key';
+    return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  return undefined;
+}
+
+/** A strict mapping: an unknown key (often a typo) is named, with the keys allowed there. */
+function mapping<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, allowed) : undefined) });
+}
+
+/** Text checked by a rule returning a Result; the rule's message already shows the value. */
+function checkedText<T>(check: (text: string) => Result<T, string>, notText?: string) {
+  const text = notText === undefined ? z.string() : z.string({ error: (issue) => (issue.input === undefined || issue.input === null ? undefined : notText) });
+  return text.transform((value, context) => {
+    const result = check(value);
+    if (result.ok) return result.value;
+    context.issues.push({ code: 'custom', message: result.error.replace(/\.$/, ''), input: undefined });
+    return z.NEVER;
+  });
+}
+
+const nonEmptyText = z.string().refine((text) => text.trim() !== '', 'must not be empty');
+const dnsLabel = (what: string) => checkedText((text) => checkDnsLabel(text, what));
+const host = (what: string) => checkedText((text) => checkDnsName(text, what));
+const objectName = (what: string) => checkedText((text) => checkObjectName(text, what));
+const duration = checkedText(parseDurationMs, 'must be a duration with its unit, like 30s, 10m or 1h30m');
+const channelId = checkedText(checkChannelId);
+
+const rollbackOnSchema = mapping({
+  errors: z.number().refine((n) => Number.isInteger(n) && n >= 1, 'must be a whole number of errors, at least 1').default(20),
+  errorRate: z.number().refine((x) => x > 0 && x <= 1, 'must be a fraction above 0 and at most 1, like 0.02 for 2%').default(0.02),
+  classes: z.array(z.string().refine(isErrorClassId, `is not an error class; known classes: ${ERROR_CLASS_IDS.join(', ')}`)).default(['td-permission-denied']),
+});
+
+const stepsSchema = z
+  .array(z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 100, 'must be a whole percentage from 1 to 100'))
+  .refine((steps) => steps.every((step, i) => i === 0 || step > (steps[i - 1] ?? 0)), `must increase strictly, like [${DEFAULT_STEPS.join(', ')}]`)
+  .refine((steps) => steps.at(-1) === 100, 'must end at 100, where all traffic goes to the GCPBackend host')
+  .default(DEFAULT_STEPS);
+
+const migrationSchema = mapping({
+  name: dnsLabel('migration name'),
+  namespace: dnsLabel('namespace'),
+  virtualService: objectName('VirtualService name'),
+  from: host('ServiceEntry host'),
+  to: host('GCPBackend host'),
+  gcpBackend: objectName('GCPBackend name').optional(),
+  channel: channelId,
+  approvers: z.array(checkedText(checkApproverId)).min(1, 'must list at least one Slack user (U…) or user group (S…) id'),
+  requesters: z.array(checkedText(checkUserId)).default([]),
+  allowSelfApproval: z.boolean().default(false),
+  incidentChannel: channelId.optional(),
+  steps: stepsSchema,
+  bake: duration.prefault('10m'),
+  approvalTimeout: duration.prefault('30m'),
+  mirrorField: z.enum(['mirror', 'mirrors']).default('mirror'),
+  toPort: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, 'must be a port number from 1 to 65535').optional(),
+  context: nonEmptyText.optional(),
+  autoAdvance: z.boolean().default(false),
+  logFilter: nonEmptyText.optional(),
+  rollbackOn: rollbackOnSchema.prefault({}),
+});
+
+const fileSchema = mapping({
+  gcpBackendApi: mapping({
+    group: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.group),
+    version: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.version),
+    plural: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.plural),
+  }).prefault({}),
+  migrations: z.array(migrationSchema, { error: (issue) => (issue.input === undefined ? NO_MIGRATIONS : undefined) }).min(1, NO_MIGRATIONS),
+});
 
 type ParsedMigration = z.infer<typeof migrationSchema>;
 
-function toSettings(m: ParsedMigration): MigrationSettings {
+function toMigration({ bake, approvalTimeout, ...m }: ParsedMigration): Migration {
   return {
-    name: m.name,
-    namespace: m.namespace,
-    virtualService: m.virtualService,
-    from: m.from,
-    to: m.to,
-    gcpBackend: m.gcpBackend,
-    channel: m.channel,
-    users: m.approvers.filter((a) => !a.startsWith('S')),
-    groups: m.approvers.filter((a) => a.startsWith('S')),
-    requesters: m.requesters,
-    allowSelfApproval: m.allowSelfApproval,
-    incidentChannel: m.incidentChannel,
-    approvalTimeoutMs: durationMs(m.approvalTimeout),
-    mirrorField: m.mirrorField,
-    toPort: m.toPort,
-    context: m.context,
-    steps: m.steps,
-    bakeMs: durationMs(m.bake),
-    rollbackOn: m.rollbackOn,
-    autoAdvance: m.autoAdvance,
-    logFilter: m.logFilter,
+    ...m,
+    users: m.approvers.filter((id) => !isGroupId(id)),
+    groups: m.approvers.filter(isGroupId),
+    bakeMs: bake,
+    approvalTimeoutMs: approvalTimeout,
   };
 }
 
-export function durationMs(text: string): number {
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  const [, h = '0', m = '0', s = '0'] = match ?? [];
-  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+// ---- value rules ----
+
+const isGroupId = (id: string): boolean => id.startsWith('S');
+
+function checkChannelId(text: string): Result<string, string> {
+  if (/^[CG][A-Z0-9]{2,}$/.test(text)) return ok(text);
+  return err(`${quote(text)} is not a Slack channel id: use the id (C… or G…, at the bottom of the channel's details), not its #name`);
 }
+
+function checkApproverId(text: string): Result<string, string> {
+  if (/^[UWS][A-Z0-9]{2,}$/.test(text)) return ok(text);
+  return err(`${quote(text)} is not a Slack user (U…/W…) or user group (S…) id: copy it from the profile or group ("Copy member ID"), not the @name`);
+}
+
+function checkUserId(text: string): Result<string, string> {
+  if (/^[UW][A-Z0-9]{2,}$/.test(text)) return ok(text);
+  return err(`${quote(text)} is not a Slack user id (U… or W…)${isGroupId(text) ? ': user groups may approve, but requesters are listed one by one' : ''}`);
+}
+
+/** A Kubernetes object name: a DNS-1123 subdomain. */
+function checkObjectName(text: string, what: string): Result<string, string> {
+  if (text.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(text)) return ok(text);
+  return err(`${quote(text)} is not a valid ${what}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`);
+}
+
+// ---- checks across migrations, on the raw data so they show up beside the schema's ----
+
+function crossCheck(migrations: unknown): string[] {
+  if (!Array.isArray(migrations)) return [];
+  return [...duplicateNames(migrations), ...sameFromAndTo(migrations)];
+}
+
+function duplicateNames(migrations: readonly unknown[]): string[] {
+  const names = migrations.map((m) => (isRecord(m) && typeof m.name === 'string' ? m.name : undefined));
+  return names.flatMap((name, i) => {
+    const earlier = names.flatMap((other, j) => (j < i && other === name && name !== undefined ? [`migrations[${j}]`] : []));
+    return earlier.length === 0 ? [] : [`migrations[${i}].name "${name}" is used ${earlier.length === 1 ? 'twice' : `${earlier.length + 1} times`} (also ${earlier.join(', ')})`];
+  });
+}
+
+function sameFromAndTo(migrations: readonly unknown[]): string[] {
+  return migrations.flatMap((m, i) =>
+    isRecord(m) && typeof m.from === 'string' && m.from === m.to ? [`migrations[${i}].to: must differ from "from" (both are "${m.from}"): traffic moves from the ServiceEntry host to the GCPBackend host`] : [],
+  );
+}
+
+// ---- zod issues → messages ----
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
-  if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
-  return `${path || '(top level)'}: ${issue.message}`;
+  const path = formatPath(issue.path);
+  return `${path === '' ? '' : `${path}: `}${issue.message}${shownInput(issue)}`;
 }
 
-function duplicateNames(names: readonly string[]): string[] {
-  return names.flatMap((name, i) => {
-    const first = names.indexOf(name);
-    return first < i ? [`migrations[${i}].name "${name}" is used twice (also migrations[${first}])`] : [];
+/** `migrations[0].rollbackOn.errorRate` */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
+/** ` (got 2)`: what was written, when it is short enough to repeat. */
+function shownInput(issue: z.core.$ZodIssue): string {
+  const input: unknown = issue.input;
+  const isShort = ['string', 'number', 'boolean'].includes(typeof input) || (Array.isArray(input) && input.length > 0 && input.every((v) => typeof v !== 'object'));
+  const shown = isShort && !issue.message.includes('\n') ? showValue(input) : '';
+  return shown === '' || shown.length > 80 ? '' : ` (got ${shown})`;
+}
+
+function showValue(value: unknown): string {
+  return Array.isArray(value) ? `[${value.map(showValue).join(', ')}]` : JSON.stringify(value);
+}
+
+function unknownKeysMessage(keys: readonly string[], allowed: readonly string[]): string {
+  const named = keys.map((key) => {
+    const near = closestKey(key, allowed);
+    return `"${key}"${near === undefined ? '' : ` (did you mean "${near}"?)`}`;
   });
+  return `unknown key${keys.length > 1 ? 's' : ''} ${named.join(', ')}; allowed keys: ${allowed.join(', ')}`;
+}
+
+/** The allowed key a typo most likely meant: at most two edits away. */
+function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const ranked = allowed.map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) })).sort((a, b) => a.distance - b.distance);
+  const best = ranked[0];
+  return best !== undefined && best.distance <= 2 ? best.candidate : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
