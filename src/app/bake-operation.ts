@@ -7,7 +7,8 @@ import { transition } from '../domain/operation/transitions.js';
 import type { LogWatch } from '../logging/log-source.js';
 import { breachMessage, healthyMessage } from '../slack/blocks/bake-report.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
-import { MESHBOT_ACTOR, startRollback } from './request-rollback.js';
+import { MESHBOT_ACTOR } from '../domain/operation/operation.js';
+import { startRollback } from './request-rollback.js';
 import { advanceRun, stopRun } from './run-plan.js';
 import { migrationOf } from './thread.js';
 

@@ -1,6 +1,6 @@
 import type { Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
-import { describeOperation } from '../domain/operation/operation.js';
+import { describeOperation, mention } from '../domain/operation/operation.js';
 import { editVirtualService, resourceVersionOf } from '../kube/edit-virtual-service.js';
 import { KubeError } from '../kube/kube-error.js';
 import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
@@ -100,6 +100,6 @@ function resultText(op: Operation, ending: Ending): string {
   if ('failed' in ending) return `❌ ${describeOperation(op)} failed: ${ending.failed}. The VirtualService was not changed by this step.`;
   const lines = changeLines(ending.applied).join('\n');
   const rv = ending.resourceVersion ? ` (resourceVersion ${ending.resourceVersion}, read back and verified)` : '';
-  const verb = op.kind === 'rollback' ? `↩️ Rolled back by <@${op.requestedBy}>` : `✅ Applied ${describeOperation(op)}`;
+  const verb = op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Applied ${describeOperation(op)}`;
   return `${verb}${rv}:\n\`\`\`${lines}\`\`\``;
 }

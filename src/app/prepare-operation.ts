@@ -9,7 +9,7 @@ import { asChanges, editOf } from './operation-edit.js';
 import { kubeProblem } from './request-change.js';
 import { stopRun } from './run-plan.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
-import { MESHBOT_ACTOR } from './request-rollback.js';
+import { MESHBOT_ACTOR } from '../domain/operation/operation.js';
 
 /**
  * The prepare job: runs the preflight, posts the request with Approve/Reject and records the

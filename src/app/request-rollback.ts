@@ -1,13 +1,10 @@
 import { mayApprove } from '../domain/operation/approval-policy.js';
-import { describeOperation, type Operation } from '../domain/operation/operation.js';
+import { describeOperation, MESHBOT_ACTOR, mention, type Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
 import { lockOf, type Actor, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { busyText } from './request-change.js';
 import { postInThread, refreshParent } from './thread.js';
-
-/** The user id meshbot records for what it does by itself (automatic rollbacks). */
-export const MESHBOT_ACTOR = 'meshbot';
 
 /**
  * `/mesh rollback`: the safe direction, so anyone allowed to approve runs it at once with no
@@ -53,7 +50,7 @@ export async function startRollback(deps: AppDeps, migration: MigrationSettings,
   if (!created.ok) return created;
   await deps.jobs.enqueue('rollback', op.id);
   deps.metrics?.rollbacks.inc({ trigger: by === MESHBOT_ACTOR ? 'automatic' : 'requested' });
-  await postInThread(deps, op, `↩️ ${by === MESHBOT_ACTOR ? 'meshbot is' : `<@${by}> is`} rolling back ${describeOperation(target)} (operation ${op.id})…`);
+  await postInThread(deps, op, `↩️ ${mention(by)} is rolling back ${describeOperation(target)} (operation ${op.id})…`);
   return { ok: true, operation: op };
 }
 

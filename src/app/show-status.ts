@@ -1,5 +1,5 @@
 import { splitBar } from '../domain/describe-changes.js';
-import { describeOperation } from '../domain/operation/operation.js';
+import { describeOperation, mention } from '../domain/operation/operation.js';
 import { effectiveWeight, httpRoutes, indexesOfHost, routeDestinations, type JsonObject } from '../domain/virtual-service.js';
 import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
@@ -11,7 +11,7 @@ const HISTORY_SHOWN = 5;
 export async function showStatus(deps: AppDeps, migration: MigrationSettings): Promise<Reply> {
   const [split, inFlight, history] = await Promise.all([currentSplit(deps, migration), deps.store.holderOf(lockOf(migration)), deps.store.history(migration.name, HISTORY_SHOWN)]);
   const flight = inFlight && !['applied', 'rejected', 'expired', 'aborted', 'failed', 'rolled-back'].includes(inFlight.state) ? `${describeOperation(inFlight)} — ${inFlight.state}` : 'nothing';
-  const lines = history.map((op) => `• ${op.requestedAt.slice(0, 16).replace('T', ' ')} ${describeOperation(op)} — ${op.state}${op.decidedBy ? ` (by <@${op.decidedBy}>)` : ''}`);
+  const lines = history.map((op) => `• ${op.requestedAt.slice(0, 16).replace('T', ' ')} ${describeOperation(op)} — ${op.state}${op.decidedBy ? ` (by ${mention(op.decidedBy)})` : ''}`);
   return {
     text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\`${migration.context ? ` in ${migration.context}` : ''}`, split, `In flight: ${flight}`, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
   };

@@ -82,6 +82,15 @@ export interface Operation {
   readonly history: readonly HistoryEntry[];
 }
 
+/** The user id meshbot records for what it does by itself (automatic rollbacks, autoAdvance approvals). */
+export const MESHBOT_ACTOR = 'meshbot';
+
+/** How a user appears in a Slack message: a mention, or "meshbot" for meshbot itself. */
+export function mention(userId: string | undefined): string {
+  if (userId === undefined) return 'someone';
+  return userId === MESHBOT_ACTOR ? 'meshbot' : `<@${userId}>`;
+}
+
 export function isTerminal(state: OperationState): boolean {
   return TERMINAL_STATES.includes(state);
 }

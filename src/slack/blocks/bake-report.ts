@@ -1,6 +1,6 @@
 import { errorClass, type ErrorClassId } from '../../domain/logs/error-classes.js';
 import type { Tally } from '../../domain/logs/tally.js';
-import { describeOperation, type Operation } from '../../domain/operation/operation.js';
+import { describeOperation, mention, type Operation } from '../../domain/operation/operation.js';
 import { actions, button, context, header, section, type Block, type SlackMessage } from './block-kit.js';
 
 export const NEXT_STEP_ACTION = 'meshbot_next_step';
@@ -30,7 +30,7 @@ export function breachMessage(report: BreachReport): SlackMessage {
   const samples = classesByCount(report.tally).flatMap(([, t]) => t.samples).slice(0, 3);
   const blocks: Block[] = [
     header(`🚨 meshbot rolled back ${op.migration}`),
-    section(`*Step* ${describeOperation(op)} on \`${report.virtualService}\`, approved by <@${op.decidedBy ?? '?'}>, requested by <@${op.requestedBy}>\n*Why* ${report.reasons.join('; ')}`),
+    section(`*Step* ${describeOperation(op)} on \`${report.virtualService}\`, approved by ${mention(op.decidedBy)}, requested by ${mention(op.requestedBy)}\n*Why* ${report.reasons.join('; ')}`),
     section(['*Seen during the bake*', ...classLines(report.tally), `${report.tally.successes} successful requests · ${report.tally.suppressed} entries suppressed by Cloud Logging`].join('\n')),
   ];
   if (samples.length > 0) blocks.push(section(`*Samples*\n\`\`\`${samples.join('\n')}\`\`\``));

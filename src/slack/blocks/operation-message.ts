@@ -1,5 +1,5 @@
 import { describeMirrorChanges, describeWeightChanges } from '../../domain/describe-changes.js';
-import { describeOperation, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
+import { describeOperation, mention, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
 import { actions, button, codeBlock, context, header, section, type Block, type SlackMessage } from './block-kit.js';
 
 export const APPROVE_ACTION = 'meshbot_approve';
@@ -25,7 +25,7 @@ export function operationMessage(view: OperationView): SlackMessage {
   const title = `${describeOperation(op)} — ${view.virtualService}`;
   const blocks: Block[] = [
     header(`meshbot: ${describeOperation(op)}`),
-    section(`*VirtualService* \`${view.virtualService}\`\n*Requested by* <@${op.requestedBy}>`),
+    section(`*VirtualService* \`${view.virtualService}\`\n*Requested by* ${mention(op.requestedBy)}`),
     codeBlock(changeLines(op.applied ?? op.planned)),
   ];
   const preflight = op.preflight ?? [];
@@ -47,11 +47,11 @@ export function outcomeLine(op: Operation): string {
   switch (op.state) {
     case 'approved':
     case 'applying':
-      return `✅ Approved by <@${op.decidedBy ?? '?'}> — applying…`;
+      return `✅ Approved by ${mention(op.decidedBy)} — applying…`;
     case 'applied':
-      return op.kind === 'rollback' ? `↩️ Rolled back by <@${op.requestedBy}>` : `✅ Approved by <@${op.decidedBy ?? '?'}> — applied`;
+      return op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Approved by ${mention(op.decidedBy)} — applied`;
     case 'rejected':
-      return `🚫 Rejected by <@${op.decidedBy ?? '?'}>`;
+      return `🚫 Rejected by ${mention(op.decidedBy)}`;
     case 'expired':
       return '⌛ Expired without a decision — nothing was changed';
     case 'aborted':
@@ -67,5 +67,5 @@ export function outcomeLine(op: Operation): string {
 
 function lastBy(op: Operation): string {
   const by = op.history.at(-1)?.by;
-  return by ? ` by <@${by}>` : '';
+  return by ? ` by ${mention(by)}` : '';
 }

@@ -1,0 +1,162 @@
+/**
+ * `npm run demo`: the whole flow on one machine, no Slack workspace, cluster or cloud account.
+ * Starts redis-server (unless REDIS_URL is set), local Slack / Kubernetes / Cloud Logging
+ * servers seeded with the seeds' example, runs `meshbot all` as the product runs it, plays a
+ * migration and prints the Slack thread as it happens. Ends by itself with status 0.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubeApiServer } from '../test/harness/kube-api-server.js';
+import { istioProxyAccessLog, tdPermissionDenied } from '../test/harness/log-samples.js';
+import { startLoggingServer } from '../test/harness/logging-server.js';
+import { startRedis, type RedisInstance } from '../test/harness/redis-server.js';
+import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../test/harness/slack-api-server.js';
+import { SlackDriver } from '../test/harness/slack-driver.js';
+import { renderMessage } from '../test/harness/slack-thread-text.js';
+import { freePort, spawnMeshbot, waitForHttp } from '../test/support/meshbot-process.js';
+
+const TOKEN = 'xoxb-demo-token';
+const SECRET = 'demo-signing-secret';
+const CHANNEL = 'C0PAYMENTS';
+const INCIDENTS = 'C0INCIDENTS';
+const FROM = 'cr-service-entry.com';
+const TO = 'cr-gcpbackend.com';
+const NAMES: Record<string, string> = { U0BOB: 'bob', U0ALICE: 'alice', meshbot: 'meshbot' };
+
+const MIGRATIONS = `migrations:
+  - name: cr-gcpbackend-migration
+    namespace: payments
+    virtualService: cr-gcpbackend-migration
+    from: ${FROM}
+    to: ${TO}
+    gcpBackend: cr-gcpbackend
+    channel: ${CHANNEL}
+    approvers: [U0ALICE]
+    incidentChannel: ${INCIDENTS}
+    steps: [10, 25, 50, 100]
+    bake: 4s
+    rollbackOn: { errors: 20, errorRate: 0.02, classes: [td-permission-denied] }
+`;
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'meshbot-demo-'));
+  const redis = await redisForDemo();
+  const slack = await startSlackApiServer({ token: TOKEN, channels: [CHANNEL, INCIDENTS], users: { U0BOB: { name: 'bob' }, U0ALICE: { name: 'alice' } } });
+  const kube = await startKubeApiServer({ namespaces: ['payments'] });
+  const logs = await startLoggingServer({ projectId: 'demo-project' });
+  seedCluster(kube);
+  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  await writeFile(join(dir, 'meshbot.yaml'), MIGRATIONS);
+  const port = await freePort();
+  const meshbot = spawnMeshbot('all', {
+    SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, PORT: String(port), REDIS_URL: redis.url,
+    KUBECONFIG: join(dir, 'kubeconfig'), GCP_PROJECT: logs.projectId, LOGGING_API_ENDPOINT: logs.endpoint, MESHBOT_CONFIG: join(dir, 'meshbot.yaml'),
+    MESHBOT_QUEUE_PREFIX: `{meshbot-demo-${process.pid}}`, LOG_LEVEL: 'warn',
+  });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+    say(`meshbot all is up on :${port} (redis ${redis.url}, Slack, Kubernetes and Cloud Logging on loopback)\n`);
+    printThreadLive(slack);
+    const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, api: slack });
+    await play(driver, slack, logs, kube);
+    say('\nFinal VirtualService payments/cr-gcpbackend-migration:');
+    say(JSON.stringify((kube.getObject('virtualservices', 'payments', 'cr-gcpbackend-migration') as { spec: unknown }).spec, null, 2));
+  } finally {
+    meshbot.child.kill('SIGTERM');
+    await meshbot.exited;
+    await Promise.all([slack.close(), kube.close(), logs.close(), redis.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function play(driver: SlackDriver, slack: SlackApiServer, logs: Awaited<ReturnType<typeof startLoggingServer>>, kube: Awaited<ReturnType<typeof startKubeApiServer>>): Promise<void> {
+  const first = await requestAndApprove(driver, slack, 'shift 10%', 0);
+  say('… traffic flows; the sidecars log successful requests');
+  await logs.waitForTail(10_000);
+  logs.append(Array.from({ length: 30 }, () => istioProxyAccessLog({ projectId: logs.projectId, upstreamCluster: `outbound|443||${TO}`, authority: TO, now: new Date() })));
+  await slack.waitForMessage((m) => m.kind === 'message' && m.thread_ts === first && (m.text ?? '').startsWith('💚 Healthy'), 15_000);
+  await pause(300);
+  const second = await requestAndApprove(driver, slack, 'shift 50%', 1);
+  await logs.waitForTail(10_000);
+  say('… the Cloud Run sidecars start failing: Traffic Director denies them their config');
+  logs.append(Array.from({ length: 3 }, () => tdPermissionDenied({ projectId: logs.projectId, service: 'checkout', now: new Date() })));
+  await slack.waitForMessage((m) => m.kind === 'message' && m.thread_ts === second && (m.text ?? '').startsWith('↩️ Rolled back'), 10_000);
+  await slack.waitForMessage((m) => m.kind === 'message' && m.channel === INCIDENTS, 10_000);
+  await pause(300);
+  const weights = (kube.getObject('virtualservices', 'payments', 'cr-gcpbackend-migration') as { spec: { http: { route: { destination: { host: string }; weight: number }[] }[] } }).spec.http[0]?.route.map((r) => `${r.destination.host} ${r.weight}`);
+  say(`\nRolled back automatically: ${weights?.join(', ')} — the weights from before the 50% step.`);
+}
+
+async function requestAndApprove(driver: SlackDriver, slack: SlackApiServer, text: string, seen: number): Promise<string> {
+  say(`\n@bob: /mesh ${text}`);
+  await driver.slashCommand({ text, userId: 'U0BOB', channelId: CHANNEL });
+  const parents = () => slack.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === undefined);
+  await slack.waitForMessage(() => parents().length > seen, 10_000);
+  const parent = parents()[seen] as RecordedMessage;
+  const operationId = ((parent.blocks ?? []).find((b) => b.type === 'actions') as { elements: { value: string }[] } | undefined)?.elements[0]?.value ?? '';
+  await pause(400);
+  say('@alice clicks [Approve]');
+  await driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: CHANNEL, messageTs: parent.ts });
+  return parent.ts;
+}
+
+/** Prints every message as Slack would show it, replies indented under their thread; for an update, only the lines that changed. */
+function printThreadLive(slack: SlackApiServer): void {
+  const shown = new Map<string, string[]>();
+  slack.onRecord((record) => {
+    if (record.kind !== 'message') return;
+    const lines = renderMessage(record)
+      .replace(/@(U0\w+)/g, (_, id: string) => `@${NAMES[id] ?? id}`)
+      .split('\n')
+      .filter((line) => !/^\(updated/.test(line.trim()));
+    const before = shown.get(record.ts);
+    shown.set(record.ts, lines);
+    const where = record.channel === INCIDENTS ? '#incidents' : '#payments-mesh';
+    const indent = record.thread_ts ? '    │ ' : '  ';
+    if (before) {
+      const changed = lines.filter((line) => !before.includes(line));
+      if (changed.length > 0) say(`${where} (request updated):\n${changed.map((line) => indent + line).join('\n')}`);
+      return;
+    }
+    say(`${where}${record.thread_ts ? ' thread' : ''}:\n${lines.map((line) => indent + line).join('\n')}`);
+  });
+}
+
+function seedCluster(kube: Awaited<ReturnType<typeof startKubeApiServer>>): void {
+  kube.seed(
+    {
+      apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'cr-gcpbackend-migration', namespace: 'payments' },
+      spec: { hosts: [FROM], http: [{ route: [{ destination: { host: TO }, weight: 0 }, { destination: { host: FROM }, weight: 100 }] }] },
+    },
+    { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'cr-service-entry', namespace: 'payments' }, spec: { hosts: [FROM], location: 'MESH_EXTERNAL', ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }], resolution: 'DNS' } },
+    { apiVersion: 'networking.gke.io/v1', kind: 'GCPBackend', metadata: { name: 'cr-gcpbackend', namespace: 'payments' }, spec: { cloudrun: { service: 'cr-service', regions: ['us-central1'] } } },
+  );
+}
+
+async function redisForDemo(): Promise<RedisInstance> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, port: 0, dir: '', stop: async () => undefined, restart: async () => undefined, kill: async () => undefined };
+  try {
+    return await startRedis();
+  } catch (error) {
+    throw new Error(`the demo needs redis-server: ${(error as Error).message} — or set REDIS_URL to a Redis you run.`, { cause: error });
+  }
+}
+
+const deadline = setTimeout(() => {
+  process.stderr.write('demo: did not finish within 90 s\n');
+  process.exit(1);
+}, 90_000);
+main().then(
+  () => {
+    clearTimeout(deadline);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
