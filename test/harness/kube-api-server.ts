@@ -66,6 +66,12 @@ export interface ConcurrentEditTrigger extends ObjectRef {
   verbs?: Verb[];
 }
 
+export interface PodOutcome {
+  readonly phase: 'Succeeded' | 'Failed';
+  readonly log: string;
+  readonly afterMs?: number;
+}
+
 export interface PendingEdit {
   /** Whether a request has triggered it yet. */
   readonly applied: boolean;
@@ -99,6 +105,11 @@ export interface KubeApiServer {
   remove(resource: string, namespace: string, name: string): boolean;
   /** A hand edit by someone else, now: bumps resourceVersion (and generation if the spec changed). */
   edit(ref: ObjectRef, change: ObjectChange): KubeObject | null;
+  /**
+   * Plays the kubelet for Pods created through the API: `outcome(pod)` says how each ends
+   * (phase, container log, after how long); the log is served at `.../pods/NAME/log`.
+   */
+  runPods(outcome: (pod: KubeObject) => PodOutcome | undefined): void;
   /**
    * A concurrent edit by someone else, applied just before the next matching request on the
    * object is evaluated, so that request's precondition (resourceVersion, JSON patch `test`)
@@ -141,6 +152,8 @@ class KubeApiHarness implements KubeApiServer {
   private pendingEdits: ActiveEdit[] = [];
   private readonly server: Server;
   private readonly closing = new AbortController();
+  private podOutcome: ((pod: KubeObject) => PodOutcome | undefined) | undefined;
+  private readonly podLogs = new Map<string, string>();
   private listeningPort = 0;
 
   constructor(options: KubeApiServerOptions) {
@@ -218,6 +231,24 @@ class KubeApiHarness implements KubeApiServer {
   remove(resource: string, namespace: string, name: string): boolean {
     const def = this.registry.resolve(resource);
     return this.store.delete(def, scopedNamespace(def, namespace), name);
+  }
+
+  runPods(outcome: (pod: KubeObject) => PodOutcome | undefined): void {
+    this.podOutcome = outcome;
+  }
+
+  private startPod(pod: KubeObject): void {
+    const outcome = this.podOutcome?.(pod);
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    if (!outcome) return;
+    const timer = setTimeout(() => {
+      this.podLogs.set(`${namespace}/${name}`, outcome.log);
+      this.edit({ resource: 'pods', namespace, name }, (draft) => {
+        draft.status = { phase: outcome.phase, containerStatuses: [{ name: 'probe', state: { terminated: { exitCode: outcome.phase === 'Succeeded' ? 0 : 1 } } }] };
+      });
+    }, outcome.afterMs ?? 50);
+    timer.unref();
   }
 
   edit(ref: ObjectRef, change: ObjectChange): KubeObject | null {
@@ -298,7 +329,8 @@ class KubeApiHarness implements KubeApiServer {
       const fault = this.faults.take(method, url.pathname + url.search);
       if (fault && (await this.sufferFault(fault, call))) return;
       const answer = this.answer(request, method, url, contentType, rawBody);
-      send(response, call, answer.status, answer.body);
+      if (answer.text) sendText(response, call, answer.status, String(answer.body));
+      else send(response, call, answer.status, answer.body);
     } catch (error) {
       const statusError = error instanceof KubeStatusError ? error : internalError(error instanceof Error ? error.message : String(error));
       call.detail ??= statusError.detail;
@@ -321,6 +353,8 @@ class KubeApiHarness implements KubeApiServer {
   private answer(request: IncomingMessage, method: string, url: URL, contentType: string, rawBody: string): ApiResponse {
     if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
     const host = request.headers.host ?? `127.0.0.1:${this.port}`;
+    const podLog = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
+    if (podLog && method === 'GET') return this.podLog(decodeURIComponent(podLog[1] as string), decodeURIComponent(podLog[2] as string));
     const found = route(this.registry, url.pathname, host);
     if (!found) throw pathNotFound();
     if (found.type === 'document') {
@@ -330,7 +364,14 @@ class KubeApiHarness implements KubeApiServer {
     const resourceRequest = this.resourceRequest(found.target, method, url, contentType, rawBody);
     this.checkAllowed(resourceRequest);
     this.runPendingEdits(resourceRequest);
-    return this.api.handle(resourceRequest);
+    const answer = this.api.handle(resourceRequest);
+    if (resourceRequest.verb === 'create' && resourceRequest.def.plural === 'pods' && answer.status < 300) this.startPod(answer.body as KubeObject);
+    return answer;
+  }
+
+  private podLog(namespace: string, name: string): ApiResponse {
+    if (!this.getObject('pods', namespace, name)) throw statusForCode(404, `pods "${name}" not found`);
+    return { status: 200, body: this.podLogs.get(`${namespace}/${name}`) ?? '', text: true };
   }
 
   private resourceRequest(target: ResourceTarget, method: string, url: URL, contentType: string, rawBody: string): ResourceRequest {
@@ -391,6 +432,12 @@ function bodyForLog(raw: string, contentType: string): unknown {
   } catch {
     return raw;
   }
+}
+
+function sendText(response: ServerResponse, call: RecordedCall, status: number, body: string): void {
+  call.status = status;
+  response.writeHead(status, { 'content-type': 'text/plain' });
+  response.end(body);
 }
 
 function send(response: ServerResponse, call: RecordedCall, status: number, body: unknown, headers: Record<string, string> = {}): void {

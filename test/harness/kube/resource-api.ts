@@ -33,6 +33,8 @@ export interface ResourceRequest {
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /** Sent as text/plain (pod logs), not JSON. */
+  text?: boolean;
 }
 
 export const JSON_PATCH = 'application/json-patch+json';
