@@ -1,6 +1,6 @@
 import { describeOperation, type Operation } from '../domain/operation/operation.js';
 import { mayRequest } from '../domain/operation/approval-policy.js';
-import { effectiveWeight, httpRoutes, indexesOfHost, routeDestinations, type JsonObject } from '../domain/virtual-service.js';
+import { hostWeight, httpRoutes, indexesOfHost } from '../domain/virtual-service.js';
 import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
 import type { Actor, AppDeps, MigrationSettings, Reply } from './deps.js';
 import { policyActor, policyFor } from './policy-for.js';
@@ -12,13 +12,8 @@ export async function currentShare(deps: AppDeps, migration: MigrationSettings):
   const shares = httpRoutes(vs)
     .filter((route) => indexesOfHost(route, migration.from).length > 0)
     .map((route) => {
-      const destinations = routeDestinations(route);
-      const weightOf = (host: string) => {
-        const i = indexesOfHost(route, host)[0];
-        return i === undefined ? 0 : effectiveWeight(destinations[i] as JsonObject, destinations.length);
-      };
-      const from = weightOf(migration.from);
-      const to = weightOf(migration.to);
+      const from = hostWeight(route, migration.from);
+      const to = hostWeight(route, migration.to);
       return from + to === 0 ? 0 : Math.round((to * 100) / (from + to));
     });
   return shares.length === 0 ? (httpRoutes(vs).some((r) => indexesOfHost(r, migration.to).length > 0) ? 100 : undefined) : Math.min(...shares);

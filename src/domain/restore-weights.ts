@@ -2,7 +2,7 @@ import { editError, type EditError } from './edit-error.js';
 import type { WeightChange } from './route-change.js';
 import { err, ok, type Result } from './result.js';
 import type { Edited } from './shift-weights.js';
-import { effectiveWeight, httpRoutes, indexesOfHost, routeDestinations, virtualServiceLabel, type JsonObject, type VirtualServiceLike } from './virtual-service.js';
+import { hostWeight, httpRoutes, indexesOfHost, virtualServiceLabel, type JsonObject, type VirtualServiceLike } from './virtual-service.js';
 
 /**
  * Undoes a step: puts the weights of the routes the step touched back to what they were
@@ -34,11 +34,10 @@ function locateRoute(routes: JsonObject[], step: WeightChange): number | undefin
 
 function restoreRoute(route: JsonObject, routeIndex: number, step: WeightChange): WeightChange | undefined {
   const destinations = route.route as JsonObject[];
-  const count = routeDestinations(route).length;
   const fromIndex = indexesOfHost(route, step.from.host)[0] as number;
   const toIndex = indexesOfHost(route, step.to.host)[0];
-  const fromNow = effectiveWeight(destinations[fromIndex] as JsonObject, count);
-  const toNow = toIndex === undefined ? 0 : effectiveWeight(destinations[toIndex] as JsonObject, count);
+  const fromNow = hostWeight(route, step.from.host);
+  const toNow = hostWeight(route, step.to.host);
   const totalNow = fromNow + toNow;
   const totalBefore = step.from.before + (step.to.before ?? 0);
   const toTarget = totalNow === totalBefore ? (step.to.before ?? 0) : Math.round((totalNow * (step.to.before ?? 0)) / Math.max(totalBefore, 1));

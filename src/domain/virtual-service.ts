@@ -37,6 +37,13 @@ export function effectiveWeight(routeDestination: JsonObject, destinationCount: 
   return destinationCount === 1 ? 100 : 0;
 }
 
+/** The effective weight of the (first) destination with this host in a route; 0 when it has none. */
+export function hostWeight(route: JsonObject, host: string): number {
+  const destinations = routeDestinations(route);
+  const index = destinations.findIndex((d) => destinationHost(d) === host);
+  return index < 0 ? 0 : effectiveWeight(destinations[index] as JsonObject, destinations.length);
+}
+
 /** Indexes of the destinations with this host in one route. */
 export function indexesOfHost(route: JsonObject, host: string): number[] {
   const found: number[] = [];
