@@ -1,6 +1,7 @@
 import { classifyEntry } from '../domain/logs/classify.js';
 import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
+import { escapeMrkdwn } from '../slack/blocks/block-kit.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
 import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
 
@@ -54,7 +55,7 @@ async function notify(deps: AppDeps, sentinel: SentinelStore, migration: Migrati
     const text = [
       `⚠️ *${migration.name}*: ${taken.count} × \`${classId}\` — ${cls.title} (outside any bake).`,
       `*Remedy:* ${cls.remedy}`,
-      taken.samples.length > 0 ? `\`\`\`${taken.samples.join('\n')}\`\`\`` : '',
+      taken.samples.length > 0 ? `\`\`\`${taken.samples.map(escapeMrkdwn).join('\n')}\`\`\`` : '',
       `<${link}|Logs Explorer> · next notice for this class at the earliest in 15 minutes, with the count since.`,
     ].filter((line) => line !== '').join('\n');
     await deps.notifier.post({ channel: migration.incidentChannel as string, text });

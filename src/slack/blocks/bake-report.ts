@@ -1,7 +1,7 @@
 import { errorClass, type ErrorClassId } from '../../domain/logs/error-classes.js';
 import type { Tally } from '../../domain/logs/tally.js';
 import { describeOperation, mention, type Operation } from '../../domain/operation/operation.js';
-import { actions, button, context, header, section, type Block, type SlackMessage } from './block-kit.js';
+import { actions, button, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
 
 export const NEXT_STEP_ACTION = 'meshbot_next_step';
 
@@ -27,7 +27,8 @@ function classesByCount(tally: Tally) {
 export function breachMessage(report: BreachReport): SlackMessage {
   const op = report.operation;
   const top = classesByCount(report.tally)[0];
-  const samples = classesByCount(report.tally).flatMap(([, t]) => t.samples).slice(0, 3);
+  // Log lines are written by anyone who can make a sidecar log: never let one ping @channel.
+  const samples = classesByCount(report.tally).flatMap(([, t]) => t.samples).slice(0, 3).map(escapeMrkdwn);
   const blocks: Block[] = [
     header(`🚨 meshbot rolled back ${op.migration}`),
     section(`*Step* ${describeOperation(op)} on \`${report.virtualService}\`, approved by ${mention(op.decidedBy)}, requested by ${mention(op.requestedBy)}\n*Why* ${report.reasons.join('; ')}`),

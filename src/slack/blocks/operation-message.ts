@@ -1,6 +1,6 @@
 import { describeMirrorChanges, describeWeightChanges } from '../../domain/describe-changes.js';
 import { describeOperation, mention, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
-import { actions, button, codeBlock, context, header, section, type Block, type SlackMessage } from './block-kit.js';
+import { actions, button, codeBlock, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
 
 export const APPROVE_ACTION = 'meshbot_approve';
 export const REJECT_ACTION = 'meshbot_reject';
@@ -57,7 +57,7 @@ export function outcomeLine(op: Operation): string {
     case 'aborted':
       return `✋ Aborted${lastBy(op)} — nothing was changed`;
     case 'failed':
-      return `❌ Failed: ${op.reason ?? 'unknown reason'}`;
+      return `❌ Failed: ${escapeMrkdwn(op.reason ?? 'unknown reason')}`;
     case 'rolled-back':
       return `↩️ Applied, then rolled back${lastBy(op)}`;
     default:
