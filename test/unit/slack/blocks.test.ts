@@ -72,7 +72,7 @@ describe('Block Kit limits', () => {
   it('keeps a request for a VirtualService with many routes within section limits', () => {
     const many = { kind: 'weights' as const, changes: Array.from({ length: 400 }, (_, i) => ({ routeIndex: i, routeName: `route-${i}`, from: { host: 'a.example.com', before: 90, after: 75 }, to: { host: 'b.example.com', before: 10, after: 25 } })) };
     const message = operationMessage({ operation: op({ planned: many }), virtualService: 'payments/vs' });
-    for (const block of message.blocks as { text?: { text: string } }[]) expect((block.text?.text ?? '').length).toBeLessThanOrEqual(3000);
+    for (const block of message.blocks as readonly { text?: { text: string } }[]) expect((block.text?.text ?? '').length).toBeLessThanOrEqual(3000);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
   });
 });
