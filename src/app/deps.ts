@@ -1,4 +1,5 @@
 import type { CustomObjects, ResourceType } from '../kube/custom-objects.js';
+import type { CoreObjects } from '../kube/core-objects.js';
 import type { OperationStore } from '../store/operation-store.js';
 import type { JobName } from '../queue/queues.js';
 import type { Block } from '../slack/blocks/block-kit.js';
@@ -31,6 +32,8 @@ export interface MigrationSettings {
   readonly autoAdvance: boolean;
   /** Extra Cloud Logging filter ANDed to the migration's own. */
   readonly logFilter?: string | undefined;
+  /** The image of the `/mesh validate` probe pod (default curlimages/curl:8.11.1). */
+  readonly validateImage?: string | undefined;
 }
 
 export interface Notifier {
@@ -55,6 +58,8 @@ export interface AppDeps {
   readonly jobs: JobQueue;
   /** The Kubernetes API of a migration's cluster (its kubeconfig context). */
   readonly kube: (migration: MigrationSettings) => CustomObjects;
+  /** Core objects (Pods, Services) of a migration's cluster; absent where nothing needs them. */
+  readonly core?: ((migration: MigrationSettings) => CoreObjects) | undefined;
   readonly notifier: Notifier;
   readonly groups: GroupDirectory;
   readonly now: () => Date;
@@ -78,3 +83,5 @@ export interface Actor {
 
 export const lockOf = (m: MigrationSettings): string => `${m.context ?? 'default'}/${m.namespace}/${m.virtualService}`;
 export const vsLabel = (m: MigrationSettings): string => `${m.namespace}/${m.virtualService}`;
+/** Which cluster a migration acts on, for messages: `context gke_p_r_c` or `the current context`. */
+export const clusterLabel = (m: Pick<MigrationSettings, 'context'>): string => (m.context ? `context ${m.context}` : 'the current context');

@@ -1,6 +1,7 @@
 import type { Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
-import { describeOperation, mention } from '../domain/operation/operation.js';
+import { describeOperation, isMeshObjectKind, mention } from '../domain/operation/operation.js';
+import { executeMeshObject } from './mesh-object-edit.js';
 import { editVirtualService, resourceVersionOf } from '../kube/edit-virtual-service.js';
 import { KubeError } from '../kube/kube-error.js';
 import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
@@ -27,6 +28,7 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
   if (!op || (op.state !== 'approved' && op.state !== 'applying')) return;
   const migration = migrationOf(deps, op);
   if (!migration) return finish(deps, op, undefined, { failed: `migration ${op.migration} is no longer configured` });
+  if (isMeshObjectKind(op.kind)) return executeMeshObject(deps, op, migration, options);
   const target = op.rollsBack ? await deps.store.get(op.rollsBack) : undefined;
   const edit = editOf(migration, op, target);
   if (!edit.ok) return finish(deps, op, migration, { failed: edit.error });

@@ -9,6 +9,9 @@ import { requestFinalize } from './request-finalize.js';
 import { showPlan, startRun } from './run-plan.js';
 import { showErrors } from './show-errors.js';
 import { showStatus } from './show-status.js';
+import { requestMeshObject } from './request-mesh-object.js';
+import { troubleshootMigration } from './troubleshoot-migration.js';
+import { validateMigration } from './validate-migration.js';
 
 /** One entry for every `/mesh` command, whatever the transport (Slack listener, tests). */
 export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: Actor): Promise<Reply> {
@@ -19,7 +22,7 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
       return listMigrations(deps, actor);
     case 'export':
     case 'register':
-      return notYet(command.kind);
+      return requestMeshObject(deps, command, actor);
     default:
       break;
   }
@@ -43,8 +46,10 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
       return startRun(deps, migration.value, actor);
     case 'finalize':
       return requestFinalize(deps, migration.value, actor);
-    default:
-      return notYet(command.kind);
+    case 'validate':
+      return validateMigration(deps, migration.value, actor);
+    case 'troubleshoot':
+      return troubleshootMigration(deps, migration.value);
   }
 }
 
@@ -52,10 +57,6 @@ function listMigrations(deps: AppDeps, actor: Actor): Reply {
   const here = deps.migrations.filter((m) => m.channel === actor.channelId);
   const others = deps.migrations.length - here.length;
   if (here.length === 0) return { text: `No migration is configured for this channel${others > 0 ? ` (${others} elsewhere)` : ''}.` };
-  const lines = here.map((m) => `• *${m.name}* — \`${m.namespace}/${m.virtualService}\`${m.context ? ` (${m.context})` : ''}: ${m.from} → ${m.to}`);
+  const lines = here.map((m) => `• *${m.name}* — \`${m.namespace}/${m.virtualService}\`: ${m.from} → ${m.to} · cluster: ${m.context ?? 'current context'}`);
   return { text: [`Migrations in this channel:`, ...lines].join('\n') };
-}
-
-function notYet(verb: string): Reply {
-  return { text: `/mesh ${verb} is not available in this version of meshbot yet; nothing was done. See /mesh help for what is.` };
 }

@@ -9,7 +9,9 @@ import { asChanges, editOf } from './operation-edit.js';
 import { kubeProblem } from './request-change.js';
 import { stopRun } from './run-plan.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
-import { MESHBOT_ACTOR } from '../domain/operation/operation.js';
+import { MESHBOT_ACTOR, isMeshObjectKind } from '../domain/operation/operation.js';
+import { describeGcpBackend } from '../domain/gcp-backend.js';
+import { prepareMeshObject } from './mesh-object-edit.js';
 
 /**
  * The prepare job: runs the preflight, posts the request with Approve/Reject and records the
@@ -20,6 +22,7 @@ export async function prepareOperation(deps: AppDeps, operationId: string): Prom
   if (!op || op.state !== 'requested') return;
   const migration = migrationOf(deps, op);
   if (!migration) return fail(deps, op, `migration ${op.migration} is no longer configured`);
+  if (isMeshObjectKind(op.kind)) return prepareMeshObject(deps, op, migration);
   const checks = await preflight(deps, migration, op);
   if (!checks.ok) return fail(deps, op, checks.reason);
   const draft = { ...op, state: 'awaiting-approval' as const, planned: checks.planned, preflight: checks.checks };
@@ -63,22 +66,24 @@ async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operat
   const checks: PreflightCheck[] = [
     { label: `VirtualService ${vsLabel(migration)} found`, ok: true, detail: `resourceVersion ${String((vs.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '?')}` },
     { label: `${migration.from} present`, ok: routesWithFrom > 0, detail: `in ${routesWithFrom} http route(s)` },
-    await gcpBackendCheck(deps, migration),
+    ...(await gcpBackendCheck(deps, migration)),
     { label: 'No other operation in flight', ok: holder?.id === op.id },
   ];
   return { ok: true, checks, planned: asChanges(edit.value.kind, result.value.changes) };
 }
 
-async function gcpBackendCheck(deps: AppDeps, migration: MigrationSettings): Promise<PreflightCheck> {
-  if (!migration.gcpBackend) return { label: 'GCPBackend', ok: true, detail: 'not configured for this migration, not checked' };
+/** The GCPBackend: present, what it stands for (Cloud Run or Compute Engine), and a line per limit the docs set. */
+async function gcpBackendCheck(deps: AppDeps, migration: MigrationSettings): Promise<PreflightCheck[]> {
+  if (!migration.gcpBackend) return [{ label: 'GCPBackend', ok: true, detail: 'not configured for this migration, not checked' }];
   const label = `GCPBackend ${migration.namespace}/${migration.gcpBackend} present`;
   try {
-    await deps.kube(migration).get(deps.gcpBackendApi, { namespace: migration.namespace, name: migration.gcpBackend });
-    return { label, ok: true };
+    const backend = await deps.kube(migration).get(deps.gcpBackendApi, { namespace: migration.namespace, name: migration.gcpBackend });
+    const described = describeGcpBackend(backend, { meshProject: deps.logs?.projectId });
+    return [{ label, ok: true, detail: described.summary }, ...described.warnings.map((warning) => ({ label: warning, ok: false }))];
   } catch (error) {
     if (error instanceof KubeError && error.transient) throw error;
     const detail = error instanceof KubeError && error.kind === 'not-found' ? 'not found: create it before shifting traffic to it' : String((error as Error).message);
-    return { label, ok: false, detail };
+    return [{ label, ok: false, detail }];
   }
 }
 

@@ -13,7 +13,7 @@ export async function showStatus(deps: AppDeps, migration: MigrationSettings): P
   const flight = inFlight && !['applied', 'rejected', 'expired', 'aborted', 'failed', 'rolled-back'].includes(inFlight.state) ? `${describeOperation(inFlight)} — ${inFlight.state}` : 'nothing';
   const lines = history.map((op) => `• ${op.requestedAt.slice(0, 16).replace('T', ' ')} ${describeOperation(op)} — ${op.state}${op.decidedBy ? ` (by ${mention(op.decidedBy)})` : ''}`);
   return {
-    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\`${migration.context ? ` in ${migration.context}` : ''}`, split, `In flight: ${flight}`, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
+    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\``, `Cluster: ${migration.context ?? 'current context'}`, split, `In flight: ${flight}`, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Operation } from '../domain/operation/operation.js';
 import { operationMessage } from '../slack/blocks/operation-message.js';
-import { vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
+import { meshObjectMessage } from '../slack/blocks/mesh-object-message.js';
+import { clusterLabel, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
 
 export function migrationOf(deps: AppDeps, op: Operation): MigrationSettings | undefined {
   return deps.migrations.find((m) => m.name === op.migration);
@@ -9,7 +10,7 @@ export function migrationOf(deps: AppDeps, op: Operation): MigrationSettings | u
 /** Redraws the thread's parent message from the operation: buttons only while it awaits approval. */
 export async function refreshParent(deps: AppDeps, op: Operation, migration: MigrationSettings): Promise<void> {
   if (!op.threadTs || op.kind === 'rollback') return;
-  const message = operationMessage({ operation: op, virtualService: vsLabel(migration) });
+  const message = op.meshObject ? meshObjectMessage({ operation: op, cluster: clusterLabel(migration) }) : operationMessage({ operation: op, virtualService: vsLabel(migration) });
   await deps.notifier.update({ channel: op.channel, ts: op.threadTs, ...message });
 }
 

@@ -159,6 +159,7 @@ const migrationSchema = mapping({
   autoAdvance: z.boolean().default(false),
   logFilter: nonEmptyText.optional(),
   rollbackOn: rollbackOnSchema.prefault({}),
+  validateImage: checkedText(checkImageReference).optional(),
 });
 
 const fileSchema = mapping({
@@ -199,6 +200,13 @@ function checkApproverId(text: string): Result<string, string> {
 function checkUserId(text: string): Result<string, string> {
   if (/^[UW][A-Z0-9]{2,}$/.test(text)) return ok(text);
   return err(`${quote(text)} is not a Slack user id (U… or W…)${isGroupId(text) ? ': user groups may approve, but requesters are listed one by one' : ''}`);
+}
+
+/** A container image reference, like curlimages/curl:8.11.1 or registry.example.com:5000/tools/curl@sha256:…. */
+function checkImageReference(text: string): Result<string, string> {
+  const image = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+  if (text.length <= 255 && image.test(text)) return ok(text);
+  return err(`${quote(text)} is not a container image reference: write it as kubectl would take it, like curlimages/curl:8.11.1 (the probe runs curl from it)`);
 }
 
 /** A Kubernetes object name: a DNS-1123 subdomain. */

@@ -72,6 +72,8 @@ export interface Migration {
   readonly context?: string | undefined;
   readonly autoAdvance: boolean;
   readonly logFilter?: string | undefined;
+  /** The `/mesh validate` probe image; unset means curlimages/curl:8.11.1. */
+  readonly validateImage?: string | undefined;
   readonly rollbackOn: RollbackOn;
 }
 

@@ -16,6 +16,7 @@ export interface ObjectRef {
 
 export const VIRTUAL_SERVICES: ResourceType = { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' };
 export const SERVICE_ENTRIES: ResourceType = { group: 'networking.istio.io', version: 'v1', plural: 'serviceentries' };
+export const WORKLOAD_ENTRIES: ResourceType = { group: 'networking.istio.io', version: 'v1', plural: 'workloadentries' };
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -43,6 +44,17 @@ export class CustomObjects {
     return this.call(`patch ${type.plural} ${ref.namespace}/${ref.name}`, () =>
       this.api.patchNamespacedCustomObject({ ...type, ...ref, body: ops, fieldManager: 'meshbot' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)),
     );
+  }
+
+  /** POST: fails with 409 (AlreadyExists) when the name is taken, so it never replaces anything. */
+  async create(type: ResourceType, namespace: string, body: JsonObject): Promise<JsonObject> {
+    const name = String((body.metadata as { name?: string } | undefined)?.name ?? '');
+    return this.call(`create ${type.plural} ${namespace}/${name}`, () => this.api.createNamespacedCustomObject({ ...type, namespace, body, fieldManager: 'meshbot' }));
+  }
+
+  /** PUT: `body.metadata.resourceVersion` is the precondition (409 Conflict when the object moved on). */
+  async replace(type: ResourceType, ref: ObjectRef, body: JsonObject): Promise<JsonObject> {
+    return this.call(`replace ${type.plural} ${ref.namespace}/${ref.name}`, () => this.api.replaceNamespacedCustomObject({ ...type, ...ref, body, fieldManager: 'meshbot' }));
   }
 
   private async call(what: string, request: () => Promise<unknown>): Promise<JsonObject> {

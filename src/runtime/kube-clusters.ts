@@ -1,11 +1,14 @@
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { MigrationSettings } from '../app/deps.js';
+import { CoreObjects } from '../kube/core-objects.js';
 import { CustomObjects } from '../kube/custom-objects.js';
 import { withTimeout } from '../kube/kube-error.js';
 
 export interface KubeClusters {
   /** The client of a migration's cluster (its kubeconfig context, or the current one). */
   readonly forMigration: (migration: MigrationSettings) => CustomObjects;
+  /** The core API (Pods, Services) of the same cluster. */
+  readonly coreForMigration: (migration: MigrationSettings) => CoreObjects;
   /** Problems reaching the API server of each context in use; empty when all answer. */
   readonly unreachable: (migrations: readonly MigrationSettings[]) => Promise<string[]>;
 }
@@ -22,6 +25,7 @@ export function kubeClusters(kubeconfigPath: string | undefined): KubeClusters {
   else base.loadFromDefault();
   const configs = new Map<string, KubeConfig>();
   const clients = new Map<string, CustomObjects>();
+  const coreClients = new Map<string, CoreObjects>();
   const configFor = (context: string | undefined): KubeConfig => {
     const name = context ?? base.getCurrentContext();
     let kc = configs.get(name);
@@ -40,6 +44,15 @@ export function kubeClusters(kubeconfigPath: string | undefined): KubeClusters {
       if (!client) {
         client = new CustomObjects(configFor(migration.context));
         clients.set(name, client);
+      }
+      return client;
+    },
+    coreForMigration: (migration) => {
+      const name = migration.context ?? base.getCurrentContext();
+      let client = coreClients.get(name);
+      if (!client) {
+        client = new CoreObjects(configFor(migration.context));
+        coreClients.set(name, client);
       }
       return client;
     },

@@ -60,6 +60,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     store,
     jobs: producer,
     kube: clusters.forMigration,
+    core: clusters.coreForMigration,
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,

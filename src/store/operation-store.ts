@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Operation } from '../domain/operation/operation.js';
+import { isMeshObjectKind, type Operation } from '../domain/operation/operation.js';
 import type { Result } from '../domain/result.js';
 import { err, ok } from '../domain/result.js';
 
@@ -77,7 +77,7 @@ export class OperationStore {
   /** The newest applied shift or mirror of a migration that has not been rolled back. */
   async lastApplied(migration: string): Promise<Operation | undefined> {
     const recent = await this.history(migration, 50);
-    return recent.find((op) => op.state === 'applied' && op.kind !== 'rollback');
+    return recent.find((op) => op.state === 'applied' && op.kind !== 'rollback' && !isMeshObjectKind(op.kind));
   }
 
   /** A `/mesh run` in progress for a migration: who started it, when. */

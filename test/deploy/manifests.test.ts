@@ -56,9 +56,13 @@ const PUBLIC_ENV = [
 const NODE_ENV = ['NODE_EXTRA_CA_CERTS'];
 /** What meshbot may do in Kubernetes: exactly this. */
 const RBAC_RULES = [
-  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'patch'] },
-  { apiGroups: ['networking.istio.io'], resources: ['serviceentries'], verbs: ['get', 'list'] },
+  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'patch', 'create', 'update'] },
+  { apiGroups: ['networking.istio.io'], resources: ['serviceentries'], verbs: ['get', 'list', 'create', 'update'] },
+  { apiGroups: ['networking.istio.io'], resources: ['workloadentries'], verbs: ['get', 'create', 'update'] },
+  { apiGroups: [''], resources: ['services'], verbs: ['get'] },
   { apiGroups: ['networking.gke.io'], resources: ['gcpbackends'], verbs: ['get', 'list'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'delete'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -593,7 +597,7 @@ describe('base', () => {
     expect(idsOf(base)).toEqual(BASE_IDS);
   });
 
-  it('grants exactly VirtualServices get/list/watch/patch, ServiceEntries get/list, GCPBackends get/list, and no wildcard', () => {
+  it('grants exactly the verbs the features use (patch weights; export/register create/update their own objects; the validate probe pod) and no wildcard', () => {
     const role = find<IClusterRole>(base, 'ClusterRole', 'meshbot');
     expect(sortedRules(role.rules)).toEqual(sortedRules(RBAC_RULES));
     const words = (role.rules ?? []).flatMap((r) => [...(r.apiGroups ?? []), ...(r.resources ?? []), ...r.verbs, ...(r.nonResourceURLs ?? [])]);

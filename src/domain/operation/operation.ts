@@ -1,10 +1,15 @@
+import { describeMeshObjectRequest, type MeshObjectRequest } from '../mesh-objects.js';
 import type { MirrorChange, WeightChange } from '../route-change.js';
 
 /**
  * One requested change to one migration's VirtualService, from request to outcome. Stored in
  * Redis as the audit trail: who asked, who decided, what the weights were before and after.
  */
-export type OperationKind = 'shift' | 'mirror' | 'rollback' | 'finalize';
+export type OperationKind = 'shift' | 'mirror' | 'rollback' | 'finalize' | 'export' | 'register';
+
+/** Kinds that write Istio objects of their own (`meshObject`) instead of editing the migration's routes. */
+export const MESH_OBJECT_KINDS: readonly OperationKind[] = ['export', 'register'];
+export const isMeshObjectKind = (kind: OperationKind): kind is 'export' | 'register' => MESH_OBJECT_KINDS.includes(kind);
 
 export type OperationState =
   | 'requested'
@@ -77,6 +82,8 @@ export interface Operation {
   /** A run's step under an `autoAdvance` policy: approved by meshbot as soon as it is posted. */
   readonly autoApprove?: boolean;
   readonly reason?: string;
+  /** For export and register: what to write (the migration only lends its approvers and its cluster). */
+  readonly meshObject?: MeshObjectRequest;
   /** Optimistic-concurrency counter: every stored update must name the version it read. */
   readonly version: number;
   readonly history: readonly HistoryEntry[];
@@ -100,7 +107,9 @@ export function isInFlight(op: Operation): boolean {
   return !isTerminal(op.state) || op.bake?.status === 'running';
 }
 
-export function describeOperation(op: Pick<Operation, 'kind' | 'percent' | 'migration'>): string {
+export function describeOperation(op: Pick<Operation, 'kind' | 'percent' | 'migration'> & { readonly meshObject?: MeshObjectRequest | undefined }): string {
+  if (op.meshObject) return describeMeshObjectRequest(op.meshObject);
+  if (op.kind === 'export' || op.kind === 'register') return `${op.kind} for ${op.migration}`;
   if (op.kind === 'rollback') return `rollback of ${op.migration}`;
   if (op.kind === 'finalize') return `finalize ${op.migration}`;
   if (op.kind === 'mirror') return op.percent === 'off' ? `mirror off for ${op.migration}` : `mirror ${op.percent}% for ${op.migration}`;

@@ -95,7 +95,7 @@ describe('parseMigrationsFile', () => {
   });
 
   it.each([
-    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn'],
+    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn, validateImage'],
     ['    rollbackOn: { clases: [] }', 'meshbot.yaml: migrations[0].rollbackOn: unknown key "clases" (did you mean "classes"?); allowed keys: errors, errorRate, classes'],
     ['    colour: blue\n    size: 3', 'meshbot.yaml: migrations[0]: unknown keys "colour", "size"; allowed keys: name,'],
     ['    gcpBackend: Bad_Name', "meshbot.yaml: migrations[0].gcpBackend: 'Bad_Name' is not a valid GCPBackend name: use lowercase letters, digits, '-' and '.'"],

@@ -1,0 +1,101 @@
+import { classifyEntry } from '../domain/logs/classify.js';
+import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
+import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
+import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
+import { deniedProject, proxyStatusCommand, serviceAccountLookup, trafficDirectorGrant, type FilledCommand } from '../domain/troubleshoot.js';
+import type { AppDeps, MigrationSettings, Reply } from './deps.js';
+
+const WINDOW_MS = 60 * 60_000;
+const MAX_ENTRIES = 5000;
+/** Control-plane classes worth naming beside the permission denial. */
+const CONTROL_PLANE: readonly ErrorClassId[] = ['xds-unavailable', 'xds-nack', 'tls-error'];
+
+interface Denials {
+  count: number;
+  project: string | undefined;
+  /** Cloud Run service → its region, from the entries' resource labels. */
+  services: Map<string, string | undefined>;
+}
+
+/**
+ * `/mesh troubleshoot`: the Cloud Run sidecar checks of the docs. Permission denials from
+ * Traffic Director in the last hour (with the exact grant that ends them), other control-plane
+ * errors, and the CSDS proxy-status command with what is known filled in.
+ */
+export async function troubleshootMigration(deps: AppDeps, migration: MigrationSettings): Promise<Reply> {
+  const end = deps.now();
+  const since = new Date(end.getTime() - WINDOW_MS);
+  const lines = [`*Troubleshooting ${migration.name}* — Cloud Run sidecars, the last hour`];
+  if (!deps.logs) {
+    lines.push('1. Permission denials: not checked — this meshbot process does not read Cloud Logging.');
+  } else {
+    const filter = migrationLogFilter({ projectId: deps.logs.projectId, from: migration.from, to: migration.to, extra: migration.logFilter });
+    let entries: ClassifiableEntry[] | undefined;
+    try {
+      entries = await deps.logs.list(filter, since, MAX_ENTRIES);
+    } catch (error) {
+      lines.push(`1. Permission denials: not checked — could not read Cloud Logging (${(error as Error).message}). meshbot's Google service account needs roles/logging.viewer on the project.`);
+    }
+    if (entries) {
+      const { denials, others } = tallyControlPlane(entries);
+      lines.push(...denialLines(denials, deps.logs.projectId), ...otherLines(others));
+      lines.push(`<${logsExplorerUrl(deps.logs.projectId, filter, since.toISOString(), end.toISOString())}|Logs Explorer>`);
+    }
+  }
+  lines.push(...proxyStatusLines(migration.context));
+  return { text: lines.join('\n') };
+}
+
+function tallyControlPlane(entries: readonly ClassifiableEntry[]): { denials: Denials; others: Map<ErrorClassId, number> } {
+  const denials: Denials = { count: 0, project: undefined, services: new Map() };
+  const others = new Map<ErrorClassId, number>();
+  for (const entry of entries) {
+    const classified = classifyEntry(entry);
+    if (classified.kind !== 'error') continue;
+    if (classified.classId === 'td-permission-denied') {
+      denials.count++;
+      denials.project ??= deniedProject(entry.textPayload ?? String(entry.jsonPayload?.message ?? ''));
+      const labels = entry.resource?.type === 'cloud_run_revision' ? entry.resource.labels : undefined;
+      if (labels?.service_name) denials.services.set(labels.service_name, labels.location);
+    } else if (CONTROL_PLANE.includes(classified.classId)) {
+      others.set(classified.classId, (others.get(classified.classId) ?? 0) + 1);
+    }
+  }
+  return { denials, others };
+}
+
+function denialLines(denials: Denials, configuredProject: string | undefined): string[] {
+  if (denials.count === 0) return ["1. ✅ No `Permission 'trafficdirector.networks.getConfigs' denied` in the last hour: the sidecars may read their configuration."];
+  const project = denials.project ?? configuredProject;
+  const services = [...denials.services.entries()];
+  const from = services.length > 0 ? ` from Cloud Run ${services.length === 1 ? 'service' : 'services'} ${services.map(([name, region]) => `${name}${region ? ` (${region})` : ''}`).join(', ')}` : '';
+  const grant = trafficDirectorGrant(project);
+  const lookups = services.length > 0 ? services.map(([name, region]) => `   \`${serviceAccountLookup(name, region, configuredProject)}\``) : [`   \`${serviceAccountLookup('SERVICE', undefined, configuredProject)}\``];
+  return [
+    `1. ❌ ${denials.count} × \`Permission 'trafficdirector.networks.getConfigs' denied\`${from}: the sidecar gets no configuration, so calls through the mesh fail.`,
+    `   Fix: grant the Cloud Run service account roles/trafficdirector.client on the mesh project${project ? ` (${project}, from the denied resource)` : ''}:`,
+    `   \`${grant.command}\``,
+    ...fillLines(grant),
+    '   The service account of each service:',
+    ...lookups,
+  ];
+}
+
+function otherLines(others: Map<ErrorClassId, number>): string[] {
+  if (others.size === 0) return ['2. ✅ No other control-plane errors (xDS unavailable, config rejected, TLS) in the last hour.'];
+  return ['2. Other control-plane errors:', ...[...others.entries()].map(([id, count]) => `   • ${count} × ${id} — ${errorClass(id).title}\n     ↳ ${errorClass(id).remedy}`)];
+}
+
+function proxyStatusLines(context: string | undefined): string[] {
+  const status = proxyStatusCommand(context);
+  return [
+    `3. What the control plane sent each proxy (CSDS), for the cluster ${context ?? '(current context)'}:`,
+    `   \`${status.command}\``,
+    ...fillLines(status),
+    '   Proxies whose configuration is not in sync, or was rejected, are the ones to look at; so are Cloud Run revisions missing from the list.',
+  ];
+}
+
+function fillLines(command: FilledCommand): string[] {
+  return command.fill.map((f) => `   ↳ ${f}`);
+}

@@ -1,0 +1,63 @@
+/**
+ * The Cloud Run sidecar checks of the docs, as commands an operator can paste: the
+ * Traffic Director permission grant and the CSDS proxy-status query, with what is known
+ * filled in and every remaining placeholder named.
+ *
+ * Example: parseGkeContext('gke_shop-prod_us-central1_mesh') → {project: 'shop-prod', location: 'us-central1', cluster: 'mesh'}
+ */
+export interface GkeContext {
+  readonly project: string;
+  readonly location: string;
+  readonly cluster: string;
+}
+
+/** The context names `gcloud container clusters get-credentials` writes: `gke_PROJECT_LOCATION_CLUSTER`. */
+export function parseGkeContext(context: string | undefined): GkeContext | undefined {
+  const match = /^gke_([a-z][a-z0-9-]{4,28}[a-z0-9])_([a-z0-9-]+)_([a-z0-9-]+)$/.exec(context ?? '');
+  if (!match) return undefined;
+  return { project: match[1] as string, location: match[2] as string, cluster: match[3] as string };
+}
+
+export interface FilledCommand {
+  readonly command: string;
+  /** The placeholders left in `command`, each with where to find its value. */
+  readonly fill: readonly string[];
+}
+
+/** The grant that ends `Permission 'trafficdirector.networks.getConfigs' denied`. */
+export function trafficDirectorGrant(project: string | undefined): FilledCommand {
+  const fill = ['SERVICE_ACCOUNT — the runtime service account of the Cloud Run service (see below; the Compute Engine default PROJECT_NUMBER-compute@developer.gserviceaccount.com when none is set)'];
+  if (project === undefined) fill.unshift('PROJECT_ID — the mesh project (the project in the denied resource `projects/…/global/networks/…`)');
+  return { command: `gcloud projects add-iam-policy-binding ${project ?? 'PROJECT_ID'} --member=serviceAccount:SERVICE_ACCOUNT --role=roles/trafficdirector.client`, fill };
+}
+
+/** Prints a Cloud Run service's runtime service account (empty: the Compute Engine default). */
+export function serviceAccountLookup(service: string, region: string | undefined, project: string | undefined): string {
+  const flags = [`--region=${region ?? 'REGION'}`, ...(project ? [`--project=${project}`] : [])].join(' ');
+  return `gcloud run services describe ${service} ${flags} --format='value(spec.template.spec.serviceAccountName)'`;
+}
+
+/** CSDS: the configuration the control plane sent each proxy, and whether it was accepted. */
+export function proxyStatusCommand(context: string | undefined): FilledCommand {
+  const gke = parseGkeContext(context);
+  if (!gke) {
+    return {
+      command: 'gcloud alpha container fleet mesh debug proxy-status --membership=MEMBERSHIP --location=LOCATION',
+      fill: [
+        'MEMBERSHIP — the fleet membership name of the cluster (`gcloud container fleet memberships list`)',
+        'LOCATION — the membership location shown there (global, or the cluster\'s region)',
+      ],
+    };
+  }
+  return {
+    command: `gcloud alpha container fleet mesh debug proxy-status --membership=${gke.cluster} --location=${gke.location} --project=${gke.project}`,
+    fill: [
+      `from the kubeconfig context ${context}: membership ${gke.cluster} and location ${gke.location} are guesses — a cluster registered with the defaults has the membership name of the cluster; check with \`gcloud container fleet memberships list --project=${gke.project}\` (the location may be global)`,
+    ],
+  };
+}
+
+/** The project in `… denied on resource 'projects/123/global/networks/default' …`, when the line names one. */
+export function deniedProject(text: string): string | undefined {
+  return /on resource '?projects\/([^/'\s]+)\//.exec(text)?.[1];
+}
