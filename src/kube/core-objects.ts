@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { JsonObject } from '../domain/virtual-service.js';
 import type { ObjectRef } from './custom-objects.js';
-import { toKubeError, withTimeout } from './kube-error.js';
+import { kubeCall } from './kube-error.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -47,10 +47,6 @@ export class CoreObjects {
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(request(), this.timeoutMs, what);
-    } catch (error) {
-      throw toKubeError(error);
-    }
+    return kubeCall(what, request, this.timeoutMs);
   }
 }

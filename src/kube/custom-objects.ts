@@ -1,7 +1,7 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { JsonPatchOp } from '../domain/json-patch.js';
 import type { JsonObject } from '../domain/virtual-service.js';
-import { toKubeError, withTimeout } from './kube-error.js';
+import { kubeCall } from './kube-error.js';
 
 export interface ResourceType {
   readonly group: string;
@@ -58,10 +58,6 @@ export class CustomObjects {
   }
 
   private async call(what: string, request: () => Promise<unknown>): Promise<JsonObject> {
-    try {
-      return (await withTimeout(request(), this.timeoutMs, what)) as JsonObject;
-    } catch (error) {
-      throw toKubeError(error);
-    }
+    return (await kubeCall(what, request, this.timeoutMs)) as JsonObject;
   }
 }

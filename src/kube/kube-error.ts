@@ -41,6 +41,15 @@ function statusMessage(body: unknown): string | undefined {
   }
 }
 
+/** One Kubernetes API call: given up after `timeoutMs`, any failure turned into a classified KubeError. */
+export async function kubeCall<T>(what: string, request: () => Promise<T>, timeoutMs: number): Promise<T> {
+  try {
+    return await withTimeout(request(), timeoutMs, what);
+  } catch (error) {
+    throw toKubeError(error);
+  }
+}
+
 /** client-node has no per-request timeout: give up waiting after `ms` (the request may still land). */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
