@@ -32,6 +32,7 @@ interface StoredTally {
  */
 export async function bakeOperation(deps: AppDeps, operationId: string): Promise<BakeOutcome> {
   const op = await deps.store.get(operationId);
+  if (op?.bake?.status === 'breached') return resumeBreach(deps, op);
   if (!op?.bake || op.bake.status !== 'running') return 'ended';
   const migration = migrationOf(deps, op);
   if (!migration || !deps.logs) {
@@ -65,17 +66,19 @@ class BakeRun {
 
   async run(): Promise<BakeOutcome> {
     const outcome = new Promise<BakeOutcome>((resolve) => (this.finished = resolve));
-    const deadline = Date.parse(this.op.bake?.deadline ?? this.startedAt) - this.deps.now().getTime();
-    const timer = setTimeout(() => void this.finish('healthy'), Math.max(0, deadline));
+    let timer: NodeJS.Timeout | undefined;
     const onShutdown = () => void this.finish('handed-over');
     this.deps.shutdown?.addEventListener('abort', onShutdown, { once: true });
     try {
       const since = new Date(this.op.bake?.resumeFrom ?? this.startedAt);
+      // The watch backfills from `since` before it resolves: a bake resumed after its deadline
+      // still counts what was logged inside its window before it may call the step healthy.
       this.watch = await (this.deps.logs as NonNullable<AppDeps['logs']>).watch(this.filter, since, {
         onEntries: (entries) => this.count(entries),
         onSuppressed: (n) => mergeSuppressed(this.stored.tally, n),
       });
       if (this.done) this.watch.stop();
+      else timer = setTimeout(() => void this.finish('healthy'), Math.max(0, Date.parse(this.op.bake?.deadline ?? this.startedAt) - this.deps.now().getTime()));
       return await outcome;
     } finally {
       clearTimeout(timer);
@@ -157,6 +160,16 @@ class BakeRun {
     await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...healthyMessage(ended, this.stored.tally, ended.viaRun ? undefined : next) });
     await advanceRun(this.deps, this.migration, ended);
   }
+}
+
+/** Crashed between recording the breach and starting the rollback: the step still holds its VirtualService, so start it. */
+async function resumeBreach(deps: AppDeps, op: Operation): Promise<BakeOutcome> {
+  const migration = migrationOf(deps, op);
+  const holder = migration ? await deps.store.holderOf(lockOf(migration)) : undefined;
+  if (migration && holder?.id === op.id && op.state === 'applied') {
+    await startRollback(deps, migration, op, MESHBOT_ACTOR, `bake breach: ${(op.bake?.reasons ?? []).join('; ')}`);
+  }
+  return 'breached';
 }
 
 async function endBake(deps: AppDeps, op: Operation, status: 'healthy' | 'interrupted', migration: MigrationSettings | undefined, tally?: StoredTally): Promise<Operation | undefined> {

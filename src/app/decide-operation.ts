@@ -14,7 +14,7 @@ export type Decision = 'approve' | 'reject';
  * the clicker alone; nothing changes.
  */
 export async function decideOperation(deps: AppDeps, operationId: string, decision: Decision, actor: Actor): Promise<Reply | undefined> {
-  const op = await deps.store.get(operationId);
+  const op = await postedOperation(deps, operationId);
   if (!op) return { text: `Operation ${operationId} is unknown; nothing was changed.` };
   const migration = migrationOf(deps, op);
   if (!migration) return { text: `Migration ${op.migration} is no longer configured; nothing was changed.` };
@@ -39,6 +39,22 @@ export async function decideOperation(deps: AppDeps, operationId: string, decisi
   if (decision === 'reject') await stopRun(deps, after, `the step was rejected by <@${actor.userId}>`);
   await postInThread(deps, after, decision === 'approve' ? `✅ Approved by <@${actor.userId}>. Applying…` : `🚫 Rejected by <@${actor.userId}>. Nothing was changed.`);
   return undefined;
+}
+
+const POSTING_WAIT_MS = 2000;
+
+/**
+ * The request message is posted a moment before its operation is marked as awaiting approval;
+ * a very fast click may land in between, so give the prepare job that moment.
+ */
+async function postedOperation(deps: AppDeps, operationId: string) {
+  const deadline = Date.now() + POSTING_WAIT_MS;
+  let op = await deps.store.get(operationId);
+  while (op?.state === 'requested' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    op = await deps.store.get(operationId);
+  }
+  return op;
 }
 
 /** Approvers may reject; so may the requester (withdrawing their own request). */

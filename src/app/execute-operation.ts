@@ -25,6 +25,8 @@ export interface ExecuteOptions {
  */
 export async function executeOperation(deps: AppDeps, operationId: string, options: ExecuteOptions): Promise<void> {
   const op = await deps.store.get(operationId);
+  // Crashed after recording "applied" but before queueing the bake: queue it now (same job id, so once).
+  if (op?.state === 'applied' && op.bake?.status === 'running') return deps.jobs.enqueue('bake', op.id);
   if (!op || (op.state !== 'approved' && op.state !== 'applying')) return;
   const migration = migrationOf(deps, op);
   if (!migration) return finish(deps, op, undefined, { failed: `migration ${op.migration} is no longer configured` });

@@ -33,6 +33,7 @@ export function runtimeSettings(config: Config): RuntimeSettings {
     port: env.port,
     redisUrl: env.redisUrl,
     queuePrefix: env.queuePrefix,
+    stalledIntervalMs: env.stalledIntervalMs,
     kubeconfig: env.kubeconfig,
     migrations: file.migrations,
     gcpBackendApi: file.gcpBackendApi,

@@ -32,6 +32,7 @@ export function readEnv(env: Env): Result<EnvConfig, string[]> {
     loggingEndpoint: checkLoggingEndpoint(value('LOGGING_API_ENDPOINT')),
     queuePrefix: checkQueuePrefix(value('MESHBOT_QUEUE_PREFIX')),
     logLevel: checkLogLevel(value('LOG_LEVEL')),
+    stalledIntervalMs: checkStalledInterval(value('MESHBOT_STALLED_INTERVAL_MS')),
   });
   if (!checked.ok) return checked;
   const { botToken, signingSecret, appToken, apiUrl, ...rest } = checked.value;
@@ -86,6 +87,14 @@ function checkPort(port: string | undefined): Result<number, string> {
   const number = Number(port);
   if (!/^\d{1,5}$/.test(port) || number > 65535) return err(`PORT must be a whole number from 0 to 65535 (got ${JSON.stringify(port)}).`);
   return ok(number);
+}
+
+/** How soon a job whose worker died is resumed; BullMQ's 30 s default unless set. */
+function checkStalledInterval(text: string | undefined): Result<number | undefined, string> {
+  if (text === undefined) return ok(undefined);
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 1000 || ms > 600_000) return err(`MESHBOT_STALLED_INTERVAL_MS must be milliseconds from 1000 to 600000 (got ${JSON.stringify(text)}); unset means 30000.`);
+  return ok(ms);
 }
 
 function checkRedisUrl(url: string | undefined): Result<string, string> {

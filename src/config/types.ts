@@ -20,6 +20,8 @@ export interface EnvConfig {
   /** The migrations file (MESHBOT_CONFIG). */
   readonly configPath: string;
   readonly queuePrefix: string;
+  /** MESHBOT_STALLED_INTERVAL_MS: how soon a dead worker's jobs are resumed (BullMQ lock and stalled check); unset = 30 s. */
+  readonly stalledIntervalMs?: number | undefined;
   readonly logLevel: LogLevel;
 }
 

@@ -128,9 +128,25 @@ export class LogTail {
     if (!stream) return;
     stream.removeAllListeners();
     stream.on('error', () => undefined);
+    cancelWhenStarted(stream);
     stream.abort?.();
     stream.destroy?.();
   }
+}
+
+/**
+ * @google-cloud/logging opens the gRPC call only after an async project-id lookup, and its
+ * `abort()` does nothing before then: a tail stopped that early would stay open on the server
+ * (Cloud Logging allows 10 per project). Cancel the call the moment the client wires it up.
+ */
+function cancelWhenStarted(stream: NodeJS.ReadWriteStream & { abort?: () => void }): void {
+  const pipelined = stream as unknown as { setPipeline?: (...streams: unknown[]) => void };
+  const setPipeline = pipelined.setPipeline?.bind(stream);
+  if (!setPipeline) return;
+  pipelined.setPipeline = (...streams: unknown[]) => {
+    setPipeline(...streams);
+    stream.abort?.();
+  };
 }
 
 export function entryTime(entry: Entry): Date | undefined {

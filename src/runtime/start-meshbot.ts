@@ -18,6 +18,7 @@ import { createBoltApp, type SlackSettings } from '../slack/bolt-app.js';
 import { SlackGroupDirectory, SlackNotifier } from '../slack/slack-notifier.js';
 import { OperationStore } from '../store/operation-store.js';
 import { kubeClusters } from './kube-clusters.js';
+import { giveUpOperation } from '../app/give-up-operation.js';
 
 export interface RuntimeSettings {
   readonly slack: SlackSettings;
@@ -28,6 +29,8 @@ export interface RuntimeSettings {
   readonly migrations: readonly MigrationSettings[];
   readonly gcpBackendApi: ResourceType;
   readonly logging: LoggingSettings;
+  /** BullMQ's lock duration and stalled-job check: how soon a job of a dead worker is resumed (default 30 s). */
+  readonly stalledIntervalMs?: number | undefined;
   /** How often the sentinel scans for control-plane errors outside bakes. */
   readonly sentinelEveryMs?: number;
 }
@@ -111,10 +114,18 @@ function startWorkers(deps: AppDeps, settings: RuntimeSettings, logger: Logger, 
       connection: redis,
       prefix: settings.queuePrefix,
       concurrency: CONCURRENCY[name],
-      // A bake runs for minutes; if its worker dies, another one resumes it, several times over if need be.
-      maxStalledCount: name === 'bake' ? 10 : 1,
+      // Every job can run again after a crash at any line, so a job whose worker died is resumed, several times over if need be.
+      maxStalledCount: 10,
+      ...(settings.stalledIntervalMs ? { stalledInterval: settings.stalledIntervalMs, lockDuration: settings.stalledIntervalMs } : {}),
     });
-    worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: error.message } }, 'job attempt failed'));
+    worker.on('failed', (job, error) => {
+      logger.warn({ job: job?.id, queue: name, attempt: job?.attemptsMade, err: { message: error.message } }, 'job attempt failed');
+      const spent = job !== undefined && (job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/.test(error.message));
+      const operationId = (job?.data as { operationId?: unknown } | undefined)?.operationId;
+      if (spent && typeof operationId === 'string') {
+        void giveUpOperation(deps, operationId, `meshbot gave up on its ${name} job (${error.message})`).catch((cause: Error) => logger.error({ err: { message: cause.message } }, 'could not end an abandoned operation'));
+      }
+    });
     worker.on('error', (error) => logger.error({ queue: name, err: { message: error.message } }, 'worker error'));
     return worker;
   });

@@ -122,3 +122,15 @@ describe('migrationsPath', () => {
     expect(migrationsPath({})).toBe('./meshbot.yaml');
   });
 });
+
+describe('MESHBOT_STALLED_INTERVAL_MS', () => {
+  const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+  it('is unset by default and takes milliseconds from 1000 to 600000', () => {
+    const unset = readEnv(base);
+    expect(unset.ok && unset.value.stalledIntervalMs).toBeUndefined();
+    const set = readEnv({ ...base, MESHBOT_STALLED_INTERVAL_MS: '5000' });
+    expect(set.ok && set.value.stalledIntervalMs).toBe(5000);
+    const bad = readEnv({ ...base, MESHBOT_STALLED_INTERVAL_MS: '5s' });
+    expect(!bad.ok && bad.error).toEqual(['MESHBOT_STALLED_INTERVAL_MS must be milliseconds from 1000 to 600000 (got "5s"); unset means 30000.']);
+  });
+});
