@@ -144,10 +144,17 @@ function cancelWhenStarted(stream: NodeJS.ReadWriteStream & { abort?: () => void
   const setPipeline = pipelined.setPipeline?.bind(stream);
   if (!setPipeline) return;
   pipelined.setPipeline = (...streams: unknown[]) => {
-    setPipeline(...streams);
-    stream.abort?.();
+    try {
+      setPipeline(...streams);
+    } finally {
+      stream.abort?.();
+    }
   };
+  // The gRPC call itself may be created later still (after auth headers): cancel again then.
+  for (const delay of CANCEL_RETRY_MS) setTimeout(() => stream.abort?.(), delay).unref();
 }
+
+const CANCEL_RETRY_MS = [50, 250, 1000, 5000];
 
 export function entryTime(entry: Entry): Date | undefined {
   const timestamp = entry.metadata.timestamp as unknown;

@@ -92,3 +92,13 @@ describe('LogTail against the local Cloud Logging server', () => {
     await eventually(() => expect(got.ids()).toContain(old!.insertId));
   });
 });
+
+describe('stopping a tail', () => {
+  it('closes the session on the server even when stopped before the client opened its call', async () => {
+    const early = new LogTail(logging, { filter: 'resource.type="stop-early"' }, { onEntries: () => undefined });
+    await early.start();
+    early.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.tailHistory.filter((t) => t.request.filter === 'resource.type="stop-early"' && t.live)).toEqual([]);
+  });
+});
