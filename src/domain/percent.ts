@@ -1,4 +1,4 @@
-import { quote } from './command/token-rules.js';
+import { quote, shorten } from './command/token-rules.js';
 import { err, ok, type Result } from './result.js';
 
 /** Checks a number is a whole percentage 0–100; the message names the bad value. */
@@ -16,10 +16,10 @@ export function parsePercentToken(token: string): Result<number, string> {
   const whole = /^(\d{1,9})%?$/.exec(token);
   if (whole) {
     const value = Number(whole[1]);
-    return value <= 100 ? ok(value) : err(`${token} is not a percentage between 0 and 100.`);
+    return value <= 100 ? ok(value) : err(`${shorten(token)} is not a percentage between 0 and 100.`);
   }
-  if (/^-\d+(\.\d+)?%?$/.test(token)) return err(`${token} is negative: a percentage is between 0 and 100.`);
-  if (/^\d*\.\d+%?$/.test(token)) return err(`${token} is not a whole percentage: route weights are integers, use 0–100 with no decimals.`);
-  if (/^\d+%{2,}$/.test(token)) return err(`${token} has more than one % sign: write it like 25% or 25.`);
+  if (/^-\d+(\.\d+)?%?$/.test(token)) return err(`${shorten(token)} is negative: a percentage is between 0 and 100.`);
+  if (/^\d*\.\d+%?$/.test(token)) return err(`${shorten(token)} is not a whole percentage: route weights are integers, use 0–100 with no decimals.`);
+  if (/^\d+%{2,}$/.test(token)) return err(`${shorten(token)} has more than one % sign: write it like 25% or 25.`);
   return err(`${quote(token)} is not a percentage: write a whole number between 0 and 100, like 25% or 25.`);
 }

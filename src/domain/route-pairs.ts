@@ -19,6 +19,18 @@ export interface RoutePair {
   readonly toIndex: number | undefined;
 }
 
+/** Indexes below count mappings only, so a list entry that is not one would shift them. */
+function malformedEntry(vs: VirtualServiceLike): string | undefined {
+  const http = isJsonObject(vs.spec) && Array.isArray(vs.spec.http) ? (vs.spec.http as unknown[]) : [];
+  for (const [i, route] of http.entries()) {
+    if (!isJsonObject(route)) return `http[${i}]`;
+    const destinations = Array.isArray(route.route) ? (route.route as unknown[]) : [];
+    const bad = destinations.findIndex((d) => !isJsonObject(d));
+    if (bad >= 0) return `http[${i}].route[${bad}]`;
+  }
+  return undefined;
+}
+
 /**
  * The routes an edit between `from` and `to` touches: every `spec.http[]` route with a
  * destination on `from`. Refuses what an edit can't do safely: `from` equal to `to`, a host
@@ -28,6 +40,8 @@ export function findRoutePairs(vs: VirtualServiceLike, from: string, to: string)
   const label = virtualServiceLabel(vs);
   if (from === to) return err(editError('same-host', `from and to are both ${from}: give the ServiceEntry host as from and the GCPBackend host as to.`));
   if (!isJsonObject(vs.spec)) return err(editError('not-a-virtual-service', `${label} has no spec: is it a VirtualService?`));
+  const malformed = malformedEntry(vs);
+  if (malformed) return err(editError('not-a-virtual-service', `${label} ${malformed} is not a mapping; every http route and route destination must be one.`));
   const pairs: RoutePair[] = [];
   const routes = httpRoutes(vs);
   for (const [routeIndex, route] of routes.entries()) {

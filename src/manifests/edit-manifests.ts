@@ -1,4 +1,5 @@
-import { parseAllDocuments, type Document } from 'yaml';
+import { isAlias, isNode, parseAllDocuments, visit, type Document } from 'yaml';
+import { deepEqual } from '../domain/json-patch.js';
 import type { EditError } from '../domain/edit-error.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Edited } from '../domain/shift-weights.js';
@@ -42,7 +43,7 @@ export function editManifests<C>(text: string, from: string, edit: VirtualServic
   for (const [index, doc] of docs.entries()) {
     const source = text.slice(start, doc.range[2]);
     start = doc.range[2];
-    const edited = editDocument(doc, index, source, edit);
+    const edited = safely(() => editDocument(doc, index, source, edit), `document ${index + 1}`);
     if (!edited.ok) return edited;
     if (isVirtualService(edited.value.before)) virtualServices++;
     out.push(edited.value);
@@ -61,13 +62,52 @@ function editDocument<C>(doc: Document, index: number, source: string, edit: Vir
   if (!before.ok) return err(`${where}: ${before.error}`);
   const unchanged = { index, label: labelOf(before.value), before: before.value, after: before.value, changes: [], matched: false, text: source };
   if (!isVirtualService(before.value)) return ok(unchanged);
+  const plain = plainYaml(doc);
+  if (!plain.ok) return err(`${where} (${unchanged.label}): ${plain.error}`);
   const result = edit(before.value);
   if (!result.ok && result.error.code === 'from-host-not-found') return validated(unchanged, where);
   if (!result.ok) return err(`${where} (${unchanged.label}): ${result.error.message}`);
   if (result.value.changes.length === 0) return validated({ ...unchanged, matched: true }, where);
   applyObjectEdit(doc, before.value, result.value.virtualService);
-  const text = doc.toString({ indentSeq: indentsSequences(source), lineWidth: 0 });
-  return validated({ ...unchanged, matched: true, after: result.value.virtualService, changes: result.value.changes, text }, where);
+  const text = rendered(doc, source, result.value.virtualService);
+  if (!text.ok) return err(`${where} (${unchanged.label}): ${text.error}`);
+  return validated({ ...unchanged, matched: true, after: result.value.virtualService, changes: result.value.changes, text: text.value }, where);
+}
+
+/**
+ * meshbot edits plain YAML only: anchors and aliases (an edit through an alias would change
+ * every place that shares it) and tags the YAML core schema does not resolve are refused.
+ */
+function plainYaml(doc: Document): Result<true, string> {
+  const warning = doc.warnings[0];
+  if (warning) return err(`${warning.message.split('\n')[0]} — meshbot edits plain YAML; remove the tag and try again.`);
+  let shared = false;
+  visit(doc, (_key, node) => {
+    if (isAlias(node) || (isNode(node) && node.anchor !== undefined)) {
+      shared = true;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return shared ? err('uses YAML anchors or aliases; meshbot edits only plain YAML, so expand them first (e.g. with `yq -o yaml \'explode(.)\'`).') : ok(true);
+}
+
+/** The edited document as text, read back to make sure it says exactly what was meant. */
+function rendered(doc: Document, source: string, expected: unknown): Result<string, string> {
+  const leading = source.startsWith('\n') || source.startsWith('\r\n') ? '\n' : '';
+  const text = leading + doc.toString({ indentSeq: indentsSequences(source), lineWidth: 0 });
+  const reread = parseAllDocuments(text);
+  const same = Array.isArray(reread) && reread.length === 1 && reread[0]?.errors.length === 0 && deepEqual(reread[0].toJS(), expected);
+  return same ? ok(text) : err('could not be written back faithfully; nothing was written. Please report this input.');
+}
+
+/** Whatever the input, a message instead of an exception (the CLI answers bad input with status 2). */
+function safely<T>(work: () => Result<T, string>, where: string): Result<T, string> {
+  try {
+    return work();
+  } catch (error) {
+    return err(`${where} cannot be edited: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
 }
 
 function validated<C>(document: EditedDocument<C>, where: string): Result<EditedDocument<C>, string> {

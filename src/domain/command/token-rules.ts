@@ -64,6 +64,8 @@ function isLabelKey(key: string): boolean {
 function isIpv6(ip: string): boolean {
   const doubleColons = ip.split('::').length - 1;
   if (doubleColons > 1 || ip.includes(':::')) return false;
+  // A lone colon at either end is an empty group, not the `::` shorthand.
+  if ((ip.startsWith(':') && !ip.startsWith('::')) || (ip.endsWith(':') && !ip.endsWith('::'))) return false;
   const groups = ip.split(':').filter((g) => g !== '');
   const maxGroups = doubleColons === 1 ? 7 : 8;
   return groups.length <= maxGroups && (doubleColons === 1 || groups.length === 8) && groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g));
@@ -71,6 +73,10 @@ function isIpv6(ip: string): boolean {
 
 /** Quotes a user token for a message, cut short so a pasted novel doesn't flood the reply. */
 export function quote(token: string): string {
-  const shown = token.length > 60 ? `${token.slice(0, 57)}…` : token;
-  return `'${shown}'`;
+  return `'${shorten(token)}'`;
+}
+
+/** A user token cut to at most 60 characters for a message. */
+export function shorten(token: string): string {
+  return token.length > 60 ? `${token.slice(0, 57)}…` : token;
 }
