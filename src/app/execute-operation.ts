@@ -29,27 +29,31 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
   if (op?.state === 'applied' && op.bake?.status === 'running') return deps.jobs.enqueue('bake', op.id);
   if (!op || (op.state !== 'approved' && op.state !== 'applying')) return;
   const migration = migrationOf(deps, op);
-  if (!migration) return finish(deps, op, undefined, { failed: `migration ${op.migration} is no longer configured` });
+  if (!migration) return finish(deps, op, undefined, { failed: `migration ${op.migration} is no longer configured`, certain: true });
   if (isMeshObjectKind(op.kind)) return executeMeshObject(deps, op, migration, options);
   const target = op.rollsBack ? await deps.store.get(op.rollsBack) : undefined;
   const edit = editOf(migration, op, target);
-  if (!edit.ok) return finish(deps, op, migration, { failed: edit.error });
+  if (!edit.ok) return finish(deps, op, migration, { failed: edit.error, certain: true });
   const started = await deps.store.mutate(op.id, (current) => transition(current, { type: 'start-apply', at: deps.now().toISOString() }));
   if (!started.ok) return;
+  let landed: Omit<Extract<Ending, { applied: unknown }>, 'verified'> | undefined;
   try {
     const outcome = await editVirtualService(deps.kube(migration), refOf(migration), edit.value.edit, {
       beforeWrite: (changes) => recordPlanned(deps, op.id, asChanges(edit.value.kind, changes)),
       onPatch: (result) => deps.metrics?.patches.inc({ result }),
     });
-    if (outcome.outcome === 'refused') return finish(deps, op, migration, { failed: outcome.error.message });
+    if (outcome.outcome === 'refused') return finish(deps, op, migration, { failed: outcome.error.message, certain: true });
     const current = await deps.store.get(op.id);
     const applied = outcome.outcome === 'changed' ? asChanges(edit.value.kind, outcome.changes) : (current?.planned ?? asChanges(edit.value.kind, []));
-    const resourceVersion = resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current);
+    landed = { applied, resourceVersion: resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current), target };
     await verify(deps, migration, edit.value.edit);
-    return finish(deps, op, migration, { applied, resourceVersion, target });
+    return finish(deps, op, migration, { ...landed, verified: true });
   } catch (error) {
     if (error instanceof KubeError && error.transient && !options.lastAttempt) throw error;
-    return finish(deps, op, migration, { failed: kubeProblem(error, migration).replace(' Nothing was requested.', '') });
+    // The PATCH was accepted and only the read-back failed: the step is applied, just not verified.
+    if (landed) return finish(deps, op, migration, { ...landed, verified: false });
+    const certain = error instanceof KubeError && (error.kind === 'not-found' || error.kind === 'forbidden');
+    return finish(deps, op, migration, { failed: kubeProblem(error, migration, 'none'), certain });
   }
 }
 
@@ -66,7 +70,8 @@ async function verify(deps: AppDeps, migration: MigrationSettings, edit: EditOfO
   if (again.ok && again.value.changes.length > 0) throw new KubeError('unavailable', 'read-back after the patch does not show the change yet');
 }
 
-type Ending = { failed: string } | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined };
+/** `certain`: meshbot knows the VirtualService was not changed; otherwise it could not tell (the API stopped answering). */
+type Ending = { failed: string; certain: boolean } | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined; verified: boolean };
 
 async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings | undefined, ending: Ending): Promise<void> {
   const now = deps.now();
@@ -101,9 +106,13 @@ async function markRolledBack(deps: AppDeps, target: Operation, rollback: Operat
 }
 
 function resultText(op: Operation, ending: Ending): string {
-  if ('failed' in ending) return `❌ ${describeOperation(op)} failed: ${ending.failed}. The VirtualService was not changed by this step.`;
+  if ('failed' in ending) {
+    const state = ending.certain ? 'The VirtualService was not changed by this step.' : 'meshbot could not confirm the state of the VirtualService: check it with /mesh status.';
+    return `❌ ${describeOperation(op)} failed: ${ending.failed.replace(/\.$/, '')}. ${state}`;
+  }
   const lines = changeLines(ending.applied).join('\n');
-  const rv = ending.resourceVersion ? ` (resourceVersion ${ending.resourceVersion}, read back and verified)` : '';
+  const check = ending.verified ? 'read back and verified' : 'accepted, but the read-back failed: check it with /mesh status';
+  const rv = ending.resourceVersion ? ` (resourceVersion ${ending.resourceVersion}, ${check})` : ending.verified ? '' : ` (${check})`;
   const verb = op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Applied ${describeOperation(op)}`;
   return `${verb}${rv}:\n\`\`\`${lines}\`\`\``;
 }

@@ -71,15 +71,20 @@ async function planAgainstCluster(deps: AppDeps, migration: MigrationSettings, o
   return { planned: asChanges(edit.value.kind, result.value.changes) };
 }
 
-export function kubeProblem(error: unknown, migration: MigrationSettings): string {
+/**
+ * A Kubernetes failure in plain words. `ending` is what it means for the user: nothing was
+ * requested (a command), or nothing more to add (a report, or a step whose thread says the rest).
+ */
+export function kubeProblem(error: unknown, migration: MigrationSettings, ending: 'nothing-requested' | 'none' = 'nothing-requested'): string {
   const label = `VirtualService ${vsLabel(migration)}`;
-  if (!(error instanceof KubeError)) return `Could not read ${label}: ${String(error)}`;
+  const requested = ending === 'nothing-requested' ? ' Nothing was requested.' : '';
+  if (!(error instanceof KubeError)) return `Could not read ${label}: ${String(error)}.${requested}`;
   switch (error.kind) {
     case 'not-found':
-      return `${label} was not found. Check the migration's namespace and virtualService in the migrations file, or create the VirtualService first. Nothing was requested.`;
+      return `${label} was not found. Check the migration's namespace and virtualService in the migrations file, or create the VirtualService first.${requested}`;
     case 'forbidden':
-      return `meshbot may not read ${label} (403 Forbidden: ${error.message}). Grant its service account get/patch on virtualservices.networking.istio.io in ${migration.namespace}. Nothing was requested.`;
+      return `meshbot may not read or change ${label} (403 Forbidden: ${error.message}). Grant its service account get/patch on virtualservices.networking.istio.io in ${migration.namespace}.${requested}`;
     default:
-      return `The Kubernetes API did not answer for ${label} (${error.message}). Nothing was requested; try again shortly.`;
+      return `The Kubernetes API did not answer for ${label} (${error.message}).${requested} Try again shortly.`;
   }
 }

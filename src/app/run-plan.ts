@@ -29,7 +29,7 @@ export async function showPlan(deps: AppDeps, migration: MigrationSettings): Pro
   try {
     share = await currentShare(deps, migration);
   } catch (error) {
-    return { text: kubeProblem(error, migration).replace(' Nothing was requested.', '') };
+    return { text: kubeProblem(error, migration, 'none') };
   }
   const run = await deps.store.run(migration.name);
   const waitsFor = migration.autoAdvance ? 'advances by itself after a healthy bake' : 'waits for an approver';

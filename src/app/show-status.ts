@@ -24,7 +24,7 @@ export async function currentSplit(deps: AppDeps, migration: MigrationSettings):
     if (routes.length === 0) return `Split: neither ${migration.from} nor ${migration.to} is in an http route.`;
     return routes.map((route, i) => `Split${routes.length > 1 ? ` (route ${i + 1})` : ''}: ${splitText(route, migration)}`).join('\n');
   } catch (error) {
-    return kubeProblem(error, migration).replace(' Nothing was requested.', '');
+    return kubeProblem(error, migration, 'none');
   }
 }
 

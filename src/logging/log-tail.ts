@@ -18,6 +18,7 @@ export interface TailOptions {
 }
 
 const SEEN_LIMIT = 50_000;
+const LATE_ARRIVAL_MARGIN_MS = 2 * 60_000;
 const BACKFILL_PAGE = 1000;
 const BACKFILL_MAX_ENTRIES = 20_000;
 
@@ -92,7 +93,10 @@ export class LogTail {
   /** Reads what the stream may have missed since the last entry seen (ListLogEntries, oldest first). */
   private async backfill(): Promise<void> {
     if (!this.lastTimestamp || this.stopped) return;
-    const filter = `(${this.options.filter}) AND timestamp>="${this.lastTimestamp.toISOString()}"`;
+    // Entries can arrive late, timestamped before the newest one seen: re-read a margin before it
+    // (what was seen already is dropped by insertId).
+    const from = new Date(this.lastTimestamp.getTime() - LATE_ARRIVAL_MARGIN_MS);
+    const filter = `(${this.options.filter}) AND timestamp>="${from.toISOString()}"`;
     let query: Record<string, unknown> | null = { filter, orderBy: 'timestamp asc', pageSize: BACKFILL_PAGE, autoPaginate: false };
     let fetched = 0;
     while (query && fetched < BACKFILL_MAX_ENTRIES && !this.stopped) {

@@ -43,7 +43,8 @@ export function breachMessage(report: BreachReport): SlackMessage {
 /** A clean bake: the counts, and the next step of the plan as a button. */
 export function healthyMessage(op: Operation, tally: Tally, nextPercent: number | undefined): SlackMessage {
   const errorsNote = tally.errors === 0 ? 'no counted errors' : `${tally.errors} counted error(s), under the thresholds`;
-  const text = `💚 Healthy: ${describeOperation(op)} baked with ${errorsNote} and ${tally.successes} successful requests.`;
+  const dropped = tally.suppressed > 0 ? ` Cloud Logging dropped ${tally.suppressed} entries during the bake (suppressed), so these counts are a lower bound.` : '';
+  const text = `💚 Healthy: ${describeOperation(op)} baked with ${errorsNote} and ${tally.successes} successful requests.${dropped}`;
   const blocks: Block[] = [section(text)];
   const lines = classLines(tally);
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
