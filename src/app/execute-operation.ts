@@ -46,12 +46,16 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
     const current = await deps.store.get(op.id);
     const applied = outcome.outcome === 'changed' ? asChanges(edit.value.kind, outcome.changes) : (current?.planned ?? asChanges(edit.value.kind, []));
     landed = { applied, resourceVersion: resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current), target };
+    if (outcome.outcome === 'changed') await deps.store.mutate(op.id, (c) => transition(c, { type: 'patched', at: deps.now().toISOString(), resourceVersion: landed?.resourceVersion }));
     await verify(deps, migration, edit.value.edit);
     return finish(deps, op, migration, { ...landed, verified: true });
   } catch (error) {
     if (error instanceof KubeError && error.transient && !options.lastAttempt) throw error;
-    // The PATCH was accepted and only the read-back failed: the step is applied, just not verified.
+    // The PATCH was accepted (in this attempt or an earlier one) and only what came after failed:
+    // the step is applied, just not verified.
+    const recorded = landed ? undefined : await deps.store.get(op.id).catch(() => undefined);
     if (landed) return finish(deps, op, migration, { ...landed, verified: false });
+    if (recorded?.patched && recorded.planned) return finish(deps, op, migration, { applied: recorded.planned, resourceVersion: recorded.patched.resourceVersion, target, verified: false });
     const certain = error instanceof KubeError && (error.kind === 'not-found' || error.kind === 'forbidden');
     return finish(deps, op, migration, { failed: kubeProblem(error, migration, 'none'), certain });
   }

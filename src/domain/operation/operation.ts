@@ -77,6 +77,8 @@ export interface Operation {
   /** For an automatic rollback: when the breach was seen (detection-to-rollback latency). */
   readonly detectedAt?: string;
   readonly bake?: BakeState;
+  /** Set once the API server accepted the step's PATCH: from then on the step is in, verified or not. */
+  readonly patched?: { readonly at: string; readonly resourceVersion?: string | undefined };
   /** Requested by `/mesh run`: a healthy bake moves the run on to the next step. */
   readonly viaRun?: boolean;
   /** A run's step under an `autoAdvance` policy: approved by meshbot as soon as it is posted. */

@@ -9,6 +9,7 @@ export type OperationEvent =
   | { readonly type: 'expire'; readonly at: string }
   | { readonly type: 'abort'; readonly at: string; readonly by: string; readonly note?: string }
   | { readonly type: 'start-apply'; readonly at: string; readonly planned?: Changes }
+  | { readonly type: 'patched'; readonly at: string; readonly resourceVersion?: string | undefined }
   | { readonly type: 'applied'; readonly at: string; readonly applied: Changes; readonly note?: string; readonly bakeDeadline?: string }
   | { readonly type: 'bake-progress'; readonly at: string; readonly tally: unknown; readonly resumeFrom?: string | undefined }
   | { readonly type: 'bake-end'; readonly at: string; readonly status: 'healthy' | 'breached' | 'interrupted'; readonly tally?: unknown; readonly reasons?: readonly string[]; readonly note?: string }
@@ -22,6 +23,7 @@ const ALLOWED: Record<OperationEvent['type'], readonly OperationState[]> = {
   expire: ['requested', 'awaiting-approval'],
   abort: ['requested', 'awaiting-approval'],
   'start-apply': ['approved', 'applying'],
+  patched: ['applying'],
   applied: ['applying'],
   fail: ['requested', 'awaiting-approval', 'approved', 'applying'],
   'rolled-back': ['applied'],
@@ -36,6 +38,7 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
   expire: 'expired',
   abort: 'aborted',
   'start-apply': 'applying',
+  patched: 'applying',
   applied: 'applied',
   fail: 'failed',
   'rolled-back': 'rolled-back',
@@ -73,6 +76,8 @@ function fieldsFor(op: Operation, event: OperationEvent): Partial<Operation> {
       return { decidedBy: event.by, decidedAt: event.at };
     case 'start-apply':
       return event.planned ? { planned: event.planned } : {};
+    case 'patched':
+      return { patched: { at: event.at, resourceVersion: event.resourceVersion } };
     case 'applied':
       return { applied: event.applied, ...(event.bakeDeadline ? { bake: { status: 'running', startedAt: event.at, deadline: event.bakeDeadline } } : {}) };
     case 'bake-progress':

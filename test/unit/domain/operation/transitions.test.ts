@@ -20,6 +20,7 @@ const events: Record<OperationEvent['type'], OperationEvent> = {
   fail: { type: 'fail', at: AT, reason: 'boom' },
   'rolled-back': { type: 'rolled-back', at: AT, by: 'U0ALICE' },
   'bake-progress': { type: 'bake-progress', at: AT, tally: { errors: 1 }, resumeFrom: AT },
+  patched: { type: 'patched', at: AT, resourceVersion: '42' },
   'bake-end': { type: 'bake-end', at: AT, status: 'healthy' },
 };
 
@@ -33,6 +34,7 @@ describe('operation transitions', () => {
     ['approved', 'start-apply', 'applying'],
     ['applying', 'start-apply', 'applying'],
     ['applying', 'applied', 'applied'],
+    ['applying', 'patched', 'applying'],
     ['applying', 'fail', 'failed'],
     ['applied', 'rolled-back', 'rolled-back'],
   ] as const)('%s --%s--> %s', (from, event, to) => {
