@@ -20,7 +20,8 @@ export interface TailOptions {
 const SEEN_LIMIT = 50_000;
 const LATE_ARRIVAL_MARGIN_MS = 2 * 60_000;
 const BACKFILL_PAGE = 1000;
-const BACKFILL_MAX_ENTRIES = 20_000;
+/** 60 pages: the ListLogEntries quota of a minute (60 requests per project). */
+const BACKFILL_MAX_ENTRIES = 60_000;
 
 /**
  * A TailLogEntries stream that does not lose entries: when the stream ends or fails it
