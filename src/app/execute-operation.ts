@@ -56,7 +56,8 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
     const recorded = landed ? undefined : await deps.store.get(op.id).catch(() => undefined);
     if (landed) return finish(deps, op, migration, { ...landed, verified: false });
     if (recorded?.patched && recorded.planned) return finish(deps, op, migration, { applied: recorded.planned, resourceVersion: recorded.patched.resourceVersion, target, verified: false });
-    const certain = error instanceof KubeError && (error.kind === 'not-found' || error.kind === 'forbidden');
+    // A definite answer from the API server (no such object, not allowed, refused every write) means nothing landed.
+    const certain = error instanceof KubeError && ['not-found', 'forbidden', 'conflict', 'invalid'].includes(error.kind);
     return finish(deps, op, migration, { failed: kubeProblem(error, migration, 'none'), certain });
   }
 }

@@ -19,6 +19,7 @@ const DOWN = {
   prepare: testMigration(360, { gcpBackend: 'cr-gcpbackend-down' }),
   verify: testMigration(361),
   patch: testMigration(362),
+  conflict: testMigration(363),
 };
 
 const TARGET = { [FROM]: 75, [TO]: 25 };
@@ -36,7 +37,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type VirtualServiceSpec = { spec: { http: { timeout?: string; retries?: { attempts: number } }[] } };
+type VirtualServiceSpec = { spec: { http: { timeout?: string }[] } };
 const vsOf = (m: Migration) => stack.kube.getObject('virtualservices', 'payments', m.virtualService) as unknown as VirtualServiceSpec;
 const threadTexts = (m: Migration, ts: string) => stack.slack.thread(m.channel, ts).map((message) => message.text ?? '');
 
@@ -244,7 +245,7 @@ describe('Kubernetes API storms on 30% of the calls (seeded)', () => {
   });
 });
 
-describe.concurrent('a Kubernetes API that stays down through every retry', () => {
+describe.concurrent('a Kubernetes API that stays down (or keeps refusing) through every retry', () => {
   it('during prepare: the request ends with a message in the channel and frees the VirtualService', { timeout: 60_000 }, async ({ expect }) => {
     const m = DOWN.prepare;
     const fault = stack.kube.injectFault({ method: 'GET', pathIncludes: '/gcpbackends/cr-gcpbackend-down', status: 503, times: Infinity });
@@ -271,6 +272,25 @@ describe.concurrent('a Kubernetes API that stays down through every retry', () =
       expect(ending.kind).toBe('failed');
       expect(fault.hits).toBe(6);
       expectConsistentEnding(m, ending, expect);
+    } finally {
+      fault.remove();
+    }
+    await expectNothingInFlight([m], expect);
+  });
+
+  it('a VirtualService that keeps changing (409 on every PATCH): the thread says so, not that the API did not answer', { timeout: 60_000 }, async ({ expect }) => {
+    const m = DOWN.conflict;
+    await requestShift(m);
+    const request = await prepared(m);
+    if ('failure' in request) throw new Error(request.failure);
+    const fault = stack.kube.injectFault({ method: 'PATCH', pathIncludes: `/virtualservices/${m.virtualService}`, status: 409, message: CONFLICT_MESSAGE, times: Infinity });
+    try {
+      const ending = await approveAndWait(m, request);
+      expect(ending.kind).toBe('failed');
+      expect(fault.hits).toBeGreaterThanOrEqual(5);
+      expectConsistentEnding(m, ending, expect);
+      // Every PATCH was refused: meshbot knows the VirtualService is as it was.
+      expect.soft(ending.text, `${m.name}: failure message`).toContain('The VirtualService was not changed by this step.');
     } finally {
       fault.remove();
     }
