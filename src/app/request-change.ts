@@ -83,6 +83,7 @@ export function kubeProblem(error: unknown, migration: MigrationSettings, ending
     case 'not-found':
       return `${label} was not found. Check the migration's namespace and virtualService in the migrations file, or create the VirtualService first.${requested}`;
     case 'conflict':
+    case 'invalid':
       return `${label} kept changing while meshbot wrote to it (${error.message}): someone else is editing it, and meshbot never overwrites their edit.${requested} Try again when it is quiet.`;
     case 'forbidden':
       return `meshbot may not read or change ${label} (403 Forbidden: ${error.message}). Grant its service account get/patch on virtualservices.networking.istio.io in ${migration.namespace}.${requested}`;
