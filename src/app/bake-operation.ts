@@ -1,22 +1,24 @@
 import { classifyEntry } from '../domain/logs/classify.js';
 import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
-import { addToTally, emptyTally, evaluateThresholds, mergeSuppressed, type Tally } from '../domain/logs/tally.js';
-import type { Operation } from '../domain/operation/operation.js';
+import { addToTally, emptyTally, evaluateThresholds, mergeSuppressed, type RollbackOn, type Tally } from '../domain/logs/tally.js';
+import type { BakeJudging, Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
+import { breachReasons } from '../domain/rates/describe-verdict.js';
+import type { RateVerdict } from '../domain/rates/judge-rates.js';
 import type { LogWatch } from '../logging/log-source.js';
-import { breachMessage, healthyMessage } from '../slack/blocks/bake-report.js';
-import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
+import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
 import { MESHBOT_ACTOR } from '../domain/operation/operation.js';
 import { startRollback } from './request-rollback.js';
-import { advanceRun, stopRun } from './run-plan.js';
-import { migrationOf } from './thread.js';
+import { BakeRates, chooseJudging, judgingNotice, logRules } from './bake-rates.js';
+import { reportBreach, reportHealthy, reportInconclusive, reportExtension } from './bake-reports.js';
+import { migrationOf, postInThread } from './thread.js';
 
 const SAVE_EVERY_MS = 1000;
 /** insertIds remembered across a hand-over so entries counted before it are not counted twice. */
 const REMEMBERED_IDS = 500;
 
-export type BakeOutcome = 'healthy' | 'breached' | 'ended' | 'handed-over';
+export type BakeOutcome = 'healthy' | 'breached' | 'inconclusive' | 'ended' | 'handed-over';
 
 interface StoredTally {
   tally: Tally;
@@ -24,10 +26,11 @@ interface StoredTally {
 }
 
 /**
- * The bake job: for the migration's bake window, tails its Envoy sidecar errors, counts them by
- * class and checks the thresholds on every batch. A breach rolls back at once (the rollback job,
- * ahead of other work) and reports in the thread and the incident channel; a clean window posts
- * "healthy" and offers the next step. Its deadline and counters live in Redis, so another worker
+ * The bake job: for the migration's bake window, tails its Envoy sidecar errors (zero-tolerance
+ * classes and the count rule roll back at once) and, unless it is judged on logs alone, judges
+ * Cloud Monitoring rates window by window once their data is complete. A breach rolls back at
+ * once and reports in the thread and the incident channel; the end posts healthy or
+ * inconclusive. Its deadline, counters and how it is judged live in Redis, so another worker
  * resumes it after a crash or a shutdown.
  */
 export async function bakeOperation(deps: AppDeps, operationId: string): Promise<BakeOutcome> {
@@ -39,7 +42,18 @@ export async function bakeOperation(deps: AppDeps, operationId: string): Promise
     await endBake(deps, op, 'interrupted', migration);
     return 'ended';
   }
-  return new BakeRun(deps, op, migration).run();
+  const judged = op.bake.judging ? op : await recordJudging(deps, op, migration);
+  if (!judged) return 'ended';
+  return new BakeRun(deps, judged, migration).run();
+}
+
+/** Decides (once per bake) what it is judged on, records it, and says so in the thread. */
+async function recordJudging(deps: AppDeps, op: Operation, migration: MigrationSettings): Promise<Operation | undefined> {
+  const judging = await chooseJudging(deps, migration);
+  const recorded = await deps.store.mutate(op.id, (current) => transition(current, { type: 'bake-judging', at: deps.now().toISOString(), judging }));
+  if (!recorded.ok) return undefined;
+  await postInThread(deps, recorded.value.after, judgingNotice(recorded.value.after, migration, judging));
+  return recorded.value.after;
 }
 
 class BakeRun {
@@ -47,7 +61,12 @@ class BakeRun {
   private readonly counted: Set<string>;
   private readonly startedAt: string;
   private readonly filter: string;
+  private readonly rates: BakeRates;
+  private judging: BakeJudging;
+  private rules: RollbackOn;
+  private deadlineMs: number;
   private watch: LogWatch | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private lastSave = 0;
   private finished: ((outcome: BakeOutcome) => void) | undefined;
   private done = false;
@@ -62,11 +81,14 @@ class BakeRun {
     this.counted = new Set(this.stored.recentIds);
     this.startedAt = op.bake?.startedAt ?? deps.now().toISOString();
     this.filter = migrationLogFilter({ projectId: deps.logs?.projectId, from: migration.from, to: migration.to, extra: migration.logFilter });
+    this.judging = op.bake?.judging ?? { mode: 'logs', why: 'not recorded' };
+    this.rules = logRules(migration, this.judging);
+    this.deadlineMs = Date.parse(op.bake?.deadline ?? this.startedAt);
+    this.rates = new BakeRates(deps, migration, Date.parse(this.startedAt));
   }
 
   async run(): Promise<BakeOutcome> {
     const outcome = new Promise<BakeOutcome>((resolve) => (this.finished = resolve));
-    let timer: NodeJS.Timeout | undefined;
     const onShutdown = () => void this.finish('handed-over');
     this.deps.shutdown?.addEventListener('abort', onShutdown, { once: true });
     try {
@@ -78,13 +100,64 @@ class BakeRun {
         onSuppressed: (n) => mergeSuppressed(this.stored.tally, n),
       });
       if (this.done) this.watch.stop();
-      else timer = setTimeout(() => void this.finish('healthy'), Math.max(0, Date.parse(this.op.bake?.deadline ?? this.startedAt) - this.deps.now().getTime()));
+      else if (this.judging.mode === 'metrics') void this.lookAtRates();
+      else this.endAtDeadline();
       return await outcome;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(this.timer);
       this.deps.shutdown?.removeEventListener('abort', onShutdown);
       this.watch?.stop();
     }
+  }
+
+  private endAtDeadline(): void {
+    this.schedule(this.deadlineMs, () => void this.finish('healthy'));
+  }
+
+  private schedule(atMs: number, then: () => void): void {
+    clearTimeout(this.timer);
+    if (!this.done) this.timer = setTimeout(then, Math.max(0, atMs - this.deps.now().getTime()));
+  }
+
+  /** One look at the windows complete now; then the next, when the next window's data is in. */
+  private async lookAtRates(): Promise<void> {
+    if (this.done) return;
+    let look;
+    try {
+      look = await this.rates.look(this.deadlineMs);
+    } catch (error) {
+      return this.fallBackToLogs((error as Error).message);
+    }
+    const verdict = look.verdict;
+    if (verdict?.status === 'breach') return this.finish('breached', breachReasons(verdict, this.hostNames()), this.deps.now().toISOString(), verdict);
+    if (verdict?.status === 'healthy') return this.finish('healthy', [], undefined, verdict);
+    if (verdict?.status === 'inconclusive') return this.extendOrEnd(verdict);
+    if (look.nextLookMs !== undefined) this.schedule(look.nextLookMs, () => void this.lookAtRates());
+  }
+
+  private async extendOrEnd(verdict: RateVerdict): Promise<void> {
+    const maxDeadline = this.rates.maxDeadlineMs();
+    if (this.deadlineMs >= maxDeadline) return this.finish('inconclusive', [], undefined, verdict);
+    const extended = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-extend', at: this.deps.now().toISOString(), deadline: new Date(maxDeadline).toISOString(), note: 'not enough evidence yet' }));
+    if (!extended.ok || this.done) return;
+    this.deadlineMs = maxDeadline;
+    await reportExtension(this.deps, extended.value.after, this.migration, verdict, this.hostNames());
+    void this.lookAtRates();
+  }
+
+  /** Cloud Monitoring failed: the rest of this bake is judged on logs alone, with the count rule, and the thread says why. */
+  private async fallBackToLogs(why: string): Promise<void> {
+    if (this.done) return;
+    this.judging = { mode: 'logs', why };
+    this.rules = logRules(this.migration, this.judging);
+    const recorded = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-judging', at: this.deps.now().toISOString(), judging: this.judging }));
+    if (recorded.ok) await postInThread(this.deps, recorded.value.after, `⚠️ ${judgingNotice(recorded.value.after, this.migration, this.judging)}`);
+    this.count([]);
+    this.endAtDeadline();
+  }
+
+  private hostNames() {
+    return { from: this.rates.analysis.fromService, to: this.rates.analysis.toService };
   }
 
   private count(entries: ClassifiableEntry[]): void {
@@ -97,7 +170,7 @@ class BakeRun {
       addToTally(this.stored.tally, classification, entry);
       this.deps.metrics?.logEntries.inc({ class: classification.kind === 'error' ? classification.classId : classification.kind });
     }
-    const verdict = evaluateThresholds(this.stored.tally, this.migration.rollbackOn);
+    const verdict = evaluateThresholds(this.stored.tally, this.rules);
     if (verdict.breach) void this.finish('breached', verdict.reasons, seenAt);
     else void this.saveThrottled();
   }
@@ -112,6 +185,10 @@ class BakeRun {
     const now = Date.now();
     if (now - this.lastSave < SAVE_EVERY_MS) return;
     this.lastSave = now;
+    await this.saveProgress();
+  }
+
+  private async saveProgress(): Promise<void> {
     await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-progress', at: this.deps.now().toISOString(), tally: this.snapshot(), resumeFrom: this.stored.tally.lastTimestamp }));
   }
 
@@ -119,46 +196,39 @@ class BakeRun {
     return structuredClone(this.stored);
   }
 
-  private async finish(outcome: BakeOutcome, reasons: string[] = [], detectedAt?: string): Promise<void> {
+  private async finish(outcome: BakeOutcome, reasons: string[] = [], detectedAt?: string, verdict?: RateVerdict): Promise<void> {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.timer);
     this.watch?.stop();
     try {
-      if (outcome === 'handed-over') await this.saveForSuccessor();
-      else if (outcome === 'breached') await this.breach(reasons, detectedAt);
-      else await this.healthy();
+      if (outcome === 'handed-over') await this.saveProgress();
+      else if (outcome === 'breached') await this.breach(reasons, detectedAt, verdict);
+      else await this.end(outcome === 'inconclusive' ? 'inconclusive' : 'healthy', verdict);
     } finally {
       this.finished?.(outcome);
     }
   }
 
-  private async saveForSuccessor(): Promise<void> {
-    await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-progress', at: this.deps.now().toISOString(), tally: this.snapshot(), resumeFrom: this.stored.tally.lastTimestamp }));
-  }
-
-  private async breach(reasons: string[], detectedAt?: string): Promise<void> {
-    const ended = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-end', at: this.deps.now().toISOString(), status: 'breached', tally: this.snapshot(), reasons }));
+  private async breach(reasons: string[], detectedAt: string | undefined, verdict: RateVerdict | undefined): Promise<void> {
+    const ended = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-end', at: this.deps.now().toISOString(), status: 'breached', tally: this.snapshot(), reasons, ...(verdict ? { verdict } : {}) }));
     if (!ended.ok) return;
     const rollback = await startRollback(this.deps, this.migration, ended.value.after, MESHBOT_ACTOR, `bake breach: ${reasons.join('; ')}`, detectedAt);
-    const report = breachMessage({
-      operation: ended.value.after,
-      virtualService: vsLabel(this.migration),
+    await reportBreach(this.deps, this.migration, ended.value.after, {
       tally: this.stored.tally,
       reasons: rollback.ok ? reasons : [...reasons, `rollback could not start: ${rollback.error}`],
       logsUrl: logsExplorerUrl(this.deps.logs?.projectId, this.filter, this.startedAt, this.deps.now().toISOString()),
+      rates: verdict ? { verdict, hosts: this.hostNames() } : undefined,
+      logsOnly: this.judging.mode === 'logs' ? this.judging.why : undefined,
     });
-    await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...report });
-    if (this.migration.incidentChannel) await this.deps.notifier.post({ channel: this.migration.incidentChannel, ...report });
-    await stopRun(this.deps, ended.value.after, `the bake of ${this.op.percent}% breached: ${reasons.join('; ')}`);
   }
 
-  private async healthy(): Promise<void> {
-    const ended = await endBake(this.deps, this.op, 'healthy', this.migration, this.snapshot());
+  private async end(status: 'healthy' | 'inconclusive', verdict: RateVerdict | undefined): Promise<void> {
+    const ended = await endBake(this.deps, this.op, status, this.migration, this.snapshot(), verdict);
     if (!ended) return;
-    const current = typeof this.op.percent === 'number' ? this.op.percent : 0;
-    const next = this.op.kind === 'shift' ? this.migration.steps.find((step) => step > current) : undefined;
-    await this.deps.notifier.post({ channel: this.op.channel, threadTs: this.op.threadTs, ...healthyMessage(ended, this.stored.tally, ended.viaRun ? undefined : next) });
-    await advanceRun(this.deps, this.migration, ended);
+    const basis = { rates: verdict ? { verdict, hosts: this.hostNames() } : undefined, logsOnly: this.judging.mode === 'logs' ? this.judging.why : undefined };
+    if (status === 'inconclusive' && basis.rates) await reportInconclusive(this.deps, this.migration, ended, basis.rates);
+    else await reportHealthy(this.deps, this.migration, ended, this.stored.tally, basis);
   }
 }
 
@@ -172,8 +242,8 @@ async function resumeBreach(deps: AppDeps, op: Operation): Promise<BakeOutcome> 
   return 'breached';
 }
 
-async function endBake(deps: AppDeps, op: Operation, status: 'healthy' | 'interrupted', migration: MigrationSettings | undefined, tally?: StoredTally): Promise<Operation | undefined> {
-  const ended = await deps.store.mutate(op.id, (current) => transition(current, { type: 'bake-end', at: deps.now().toISOString(), status, ...(tally ? { tally } : {}) }));
+async function endBake(deps: AppDeps, op: Operation, status: 'healthy' | 'inconclusive' | 'interrupted', migration: MigrationSettings | undefined, tally?: StoredTally, verdict?: RateVerdict): Promise<Operation | undefined> {
+  const ended = await deps.store.mutate(op.id, (current) => transition(current, { type: 'bake-end', at: deps.now().toISOString(), status, ...(tally ? { tally } : {}), ...(verdict ? { verdict } : {}) }));
   if (migration) await deps.store.release(lockOf(migration), op.id);
   return ended.ok ? ended.value.after : undefined;
 }

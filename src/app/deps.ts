@@ -5,6 +5,8 @@ import type { JobName } from '../queue/queues.js';
 import type { Block } from '../slack/blocks/block-kit.js';
 import type { LogSource } from '../logging/log-source.js';
 import type { MeshbotMetrics } from '../observability/metrics.js';
+import type { AnalysisKeys, RateRuleKeys } from '../domain/rates/analysis-settings.js';
+import type { RateSource } from '../metrics/rate-source.js';
 
 /** What the use cases need to know of a migration (the config module's Migration satisfies it). */
 export interface MigrationSettings {
@@ -28,7 +30,10 @@ export interface MigrationSettings {
   readonly steps: readonly number[];
   /** How long each applied step is watched before it is called healthy. */
   readonly bakeMs: number;
-  readonly rollbackOn: { readonly errors: number; readonly errorRate: number; readonly classes: readonly string[] };
+  /** What rolls a bake back. `errors` unset: no count rule when metrics judge, LOG_ONLY_ERRORS on logs alone. */
+  readonly rollbackOn: RateRuleKeys & { readonly errors?: number | undefined; readonly classes: readonly string[] };
+  /** How a bake is judged on Cloud Monitoring rates (defaults in analysisOf). */
+  readonly analysis?: AnalysisKeys | undefined;
   readonly autoAdvance: boolean;
   /** Extra Cloud Logging filter ANDed to the migration's own. */
   readonly logFilter?: string | undefined;
@@ -66,6 +71,8 @@ export interface AppDeps {
   readonly newId: () => string;
   /** Envoy sidecar logs (workers); absent where nothing reads logs. */
   readonly logs?: LogSource | undefined;
+  /** Request rates from Cloud Monitoring (workers); absent where nothing reads metrics. */
+  readonly rates?: RateSource | undefined;
   /** Aborted when the process shuts down: long jobs (bakes) save their place and hand over. */
   readonly shutdown?: AbortSignal | undefined;
   readonly metrics?: MeshbotMetrics | undefined;

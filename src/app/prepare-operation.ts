@@ -12,6 +12,7 @@ import { migrationOf, postInThread, refreshParent } from './thread.js';
 import { MESHBOT_ACTOR, isMeshObjectKind } from '../domain/operation/operation.js';
 import { describeGcpBackend } from '../domain/gcp-backend.js';
 import { prepareMeshObject } from './mesh-object-edit.js';
+import { ratesPreflight } from './rates-preflight.js';
 
 /**
  * The prepare job: runs the preflight, posts the request with Approve/Reject and records the
@@ -67,6 +68,7 @@ async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operat
     { label: `VirtualService ${vsLabel(migration)} found`, ok: true, detail: `resourceVersion ${String((vs.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '?')}` },
     { label: `${migration.from} present`, ok: routesWithFrom > 0, detail: `in ${routesWithFrom} http route(s)` },
     ...(await gcpBackendCheck(deps, migration)),
+    ...(op.kind === 'shift' ? await ratesPreflight(deps, migration) : []),
     { label: 'No other operation in flight', ok: holder?.id === op.id },
   ];
   return { ok: true, checks, planned: asChanges(edit.value.kind, result.value.changes) };

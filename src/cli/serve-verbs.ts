@@ -38,5 +38,6 @@ export function runtimeSettings(config: Config): RuntimeSettings {
     migrations: file.migrations,
     gcpBackendApi: file.gcpBackendApi,
     logging: { projectId: env.gcpProject, endpoint: env.loggingEndpoint },
+    monitoring: { projectId: env.gcpProject, endpoint: env.monitoringEndpoint },
   };
 }

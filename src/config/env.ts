@@ -29,7 +29,8 @@ export function readEnv(env: Env): Result<EnvConfig, string[]> {
     port: checkPort(value('PORT')),
     redisUrl: checkRedisUrl(value('REDIS_URL')),
     gcpProject: checkGcpProject(value('GCP_PROJECT')),
-    loggingEndpoint: checkLoggingEndpoint(value('LOGGING_API_ENDPOINT')),
+    loggingEndpoint: checkEndpoint('LOGGING_API_ENDPOINT', 'logging.googleapis.com:443 or 127.0.0.1:8085', value('LOGGING_API_ENDPOINT')),
+    monitoringEndpoint: checkEndpoint('MONITORING_API_ENDPOINT', 'monitoring.googleapis.com:443 or 127.0.0.1:8086', value('MONITORING_API_ENDPOINT')),
     queuePrefix: checkQueuePrefix(value('MESHBOT_QUEUE_PREFIX')),
     logLevel: checkLogLevel(value('LOG_LEVEL')),
     stalledIntervalMs: checkStalledInterval(value('MESHBOT_STALLED_INTERVAL_MS')),
@@ -108,11 +109,12 @@ function checkGcpProject(project: string | undefined): Result<string | undefined
   return ok(project);
 }
 
-function checkLoggingEndpoint(endpoint: string | undefined): Result<string | undefined, string> {
+/** A Google API endpoint variable: `host:port` or a host, no scheme. */
+function checkEndpoint(name: string, examples: string, endpoint: string | undefined): Result<string | undefined, string> {
   if (endpoint === undefined) return ok(undefined);
   const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(endpoint);
   if (!match || Number(match[1] ?? 1) < 1 || Number(match[1] ?? 1) > 65535) {
-    return err(`LOGGING_API_ENDPOINT must be host:port or a host, without a scheme, like logging.googleapis.com:443 or 127.0.0.1:8085 (got ${JSON.stringify(withoutCredentials(endpoint))}).`);
+    return err(`${name} must be host:port or a host, without a scheme, like ${examples} (got ${JSON.stringify(withoutCredentials(endpoint))}).`);
   }
   return ok(endpoint);
 }

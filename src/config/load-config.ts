@@ -1,7 +1,8 @@
 import { err, ok, type Result } from '../domain/result.js';
 import { migrationsPath, readEnv } from './env.js';
 import { loadMigrationsFile } from './migrations-file.js';
-import type { Config } from './types.js';
+import type { Config, MigrationsConfig } from './types.js';
+import { isLoopbackEndpoint } from '../google/grpc-endpoint.js';
 
 export type { Config } from './types.js';
 
@@ -13,13 +14,26 @@ export async function loadConfig(env: Readonly<Record<string, string | undefined
   const environment = readEnv(env);
   const path = environment.ok ? environment.value.configPath : migrationsPath(env);
   const file = await loadMigrationsFile(path);
-  if (environment.ok && file.ok) return ok({ env: environment.value, file: file.value });
+  const together = environment.ok && file.ok ? windowProblems(file.value, environment.value.monitoringEndpoint) : [];
+  if (environment.ok && file.ok && together.length === 0) return ok({ env: environment.value, file: file.value });
   return err(
     problemReport([
       { heading: 'Environment variables:', problems: environment.ok ? [] : environment.error },
-      { heading: `Migrations file (MESHBOT_CONFIG=${path}):`, problems: file.ok ? [] : file.error },
+      { heading: `Migrations file (MESHBOT_CONFIG=${path}):`, problems: file.ok ? together : file.error },
     ]),
   );
+}
+
+/**
+ * Cloud Monitoring aligns at 60 s at least: a shorter `analysis.window` is refused unless the
+ * metrics come from a local MetricService (MONITORING_API_ENDPOINT on loopback: the demo, tests).
+ */
+function windowProblems(file: MigrationsConfig, monitoringEndpoint: string | undefined): string[] {
+  if (isLoopbackEndpoint(monitoringEndpoint)) return [];
+  return file.migrations.flatMap((m, i) => {
+    const windowMs = m.analysis?.windowMs ?? 60_000;
+    return windowMs < 60_000 ? [`migrations[${i}].analysis.window: must be at least 1m: Cloud Monitoring aligns metrics at 60 s at least (got ${windowMs / 1000}s); shorter windows work only against a local MetricService (MONITORING_API_ENDPOINT on 127.0.0.1)`] : [];
+  });
 }
 
 function problemReport(sections: readonly { heading: string; problems: readonly string[] }[]): string {

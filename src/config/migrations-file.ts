@@ -6,6 +6,7 @@ import { checkDnsLabel, checkDnsName, quote } from '../domain/command/token-rule
 import { ERROR_CLASS_IDS, isErrorClassId } from '../domain/logs/error-classes.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { parseDurationMs } from './duration.js';
+import { DEFAULT_LATENCY_FLOOR_MS, DEFAULT_LATENCY_P99_RATIO, DEFAULT_MIN_REQUESTS } from '../domain/rates/analysis-settings.js';
 import type { Migration, MigrationsConfig } from './types.js';
 
 export type { GcpBackendApi, Migration, MigrationsConfig, MirrorField, RollbackOn } from './types.js';
@@ -127,9 +128,23 @@ const duration = checkedText(parseDurationMs, 'must be a duration with its unit,
 const channelId = checkedText(checkChannelId);
 
 const rollbackOnSchema = mapping({
-  errors: z.number().refine((n) => Number.isInteger(n) && n >= 1, 'must be a whole number of errors, at least 1').default(20),
+  // Unset: no count rule while metrics judge the bake; LOG_ONLY_ERRORS when it is judged on logs alone.
+  errors: z.number().refine((n) => Number.isInteger(n) && n >= 1, 'must be a whole number of errors, at least 1').optional(),
   errorRate: z.number().refine((x) => x > 0 && x <= 1, 'must be a fraction above 0 and at most 1, like 0.02 for 2%').default(0.02),
+  minRequests: z.number().refine((n) => Number.isInteger(n) && n >= 1, 'must be a whole number of requests to the new host, at least 1, like 100').default(DEFAULT_MIN_REQUESTS),
+  latencyP99Ratio: z.number().refine((x) => x > 1, "must be a ratio above 1, like 1.5 (the new host's p99 may be 1.5 × the old host's)").default(DEFAULT_LATENCY_P99_RATIO),
+  latencyFloorMs: z.number().refine((n) => n >= 0 && Number.isFinite(n), 'must be milliseconds, 0 or more, like 25').default(DEFAULT_LATENCY_FLOOR_MS),
   classes: z.array(z.string().refine(isErrorClassId, `is not an error class; known classes: ${ERROR_CLASS_IDS.join(', ')}`)).default(['td-permission-denied']),
+});
+
+const analysisSchema = mapping({
+  metrics: z.enum(['auto', 'off']).default('auto'),
+  metricsDelay: duration.prefault('3m'),
+  maxBake: duration.optional(),
+  fromService: nonEmptyText.optional(),
+  toService: nonEmptyText.optional(),
+  window: duration.refine((ms) => ms % 1000 === 0, 'must be whole seconds').prefault('1m'),
+  callerNamespace: dnsLabel('caller namespace').optional(),
 });
 
 const stepsSchema = z
@@ -159,6 +174,7 @@ const migrationSchema = mapping({
   autoAdvance: z.boolean().default(false),
   logFilter: nonEmptyText.optional(),
   rollbackOn: rollbackOnSchema.prefault({}),
+  analysis: analysisSchema.prefault({}),
   validateImage: checkedText(checkImageReference).optional(),
 });
 
@@ -173,9 +189,11 @@ const fileSchema = mapping({
 
 type ParsedMigration = z.infer<typeof migrationSchema>;
 
-function toMigration({ bake, approvalTimeout, ...m }: ParsedMigration): Migration {
+function toMigration({ bake, approvalTimeout, analysis, ...m }: ParsedMigration): Migration {
+  const { metricsDelay, maxBake, window, ...rest } = analysis;
   return {
     ...m,
+    analysis: { ...rest, metricsDelayMs: metricsDelay, windowMs: window, ...(maxBake === undefined ? {} : { maxBakeMs: maxBake }) },
     users: m.approvers.filter((id) => !isGroupId(id)),
     groups: m.approvers.filter(isGroupId),
     bakeMs: bake,

@@ -17,6 +17,8 @@ export interface EnvConfig {
   readonly kubeconfig?: string | undefined;
   readonly gcpProject?: string | undefined;
   readonly loggingEndpoint?: string | undefined;
+  /** MONITORING_API_ENDPOINT: Cloud Monitoring (rates for bakes); unset means Google's. */
+  readonly monitoringEndpoint?: string | undefined;
   /** The migrations file (MESHBOT_CONFIG). */
   readonly configPath: string;
   readonly queuePrefix: string;

@@ -40,10 +40,10 @@ export interface Tally {
 }
 
 export interface RollbackOn {
-  /** Counted errors that trigger a rollback (≤ 0 behaves as 1: any counted error). */
-  readonly errors: number;
-  /** Fraction 0–1 of failed requests, judged once DEFAULT_MIN_REQUESTS (or the given minimum) were seen. */
-  readonly errorRate: number;
+  /** Counted errors that trigger a rollback (≤ 0 behaves as 1: any counted error); unset: no count rule. */
+  readonly errors?: number | undefined;
+  /** Fraction 0–1 of failed requests, judged once DEFAULT_MIN_REQUESTS (or the given minimum) were seen; unset: not judged from logs (metrics judge the rate). */
+  readonly errorRate?: number | undefined;
   /** Zero tolerance: one entry of any of these classes triggers a rollback. */
   readonly classes: readonly string[];
 }
@@ -140,12 +140,12 @@ export function evaluateThresholds(tally: Tally, rollbackOn: RollbackOn, minRequ
     const count = tally.byClass[id]?.count ?? 0;
     if (count > 0) reasons.push(`${count} × ${id} (zero tolerance)`);
   }
-  const errorThreshold = Math.max(rollbackOn.errors, 1);
-  if (tally.errors >= errorThreshold) {
+  const errorThreshold = rollbackOn.errors === undefined ? undefined : Math.max(rollbackOn.errors, 1);
+  if (errorThreshold !== undefined && tally.errors >= errorThreshold) {
     reasons.push(`${tally.errors} counted ${plural(tally.errors, 'error')} reached the threshold of ${errorThreshold} (${countedBreakdown(tally)})`);
   }
   const requests = tally.requestErrors + tally.successes;
-  if (tally.requestErrors > 0 && requests >= minRequests) {
+  if (rollbackOn.errorRate !== undefined && tally.requestErrors > 0 && requests >= minRequests) {
     const rate = tally.requestErrors / requests;
     if (rate >= rollbackOn.errorRate) {
       reasons.push(`error rate ${formatPercent(rate)} (${tally.requestErrors} of ${requests} requests failed) reached the threshold of ${formatPercent(rollbackOn.errorRate)}`);

@@ -32,13 +32,29 @@ export interface PreflightCheck {
   readonly label: string;
   readonly ok: boolean;
   readonly detail?: string;
+  /** Worth knowing but not wrong (shown ⚠️, not ❌): a new host with no series yet, say. */
+  readonly warning?: boolean;
 }
 
-/** The watch after a step: Envoy sidecar errors counted for the bake window, then a verdict. */
+/** What a bake is judged on: Cloud Monitoring rates (with the log rules), or logs alone and why. */
+export interface BakeJudging {
+  readonly mode: 'metrics' | 'logs';
+  readonly why?: string | undefined;
+  /** The destination_service_name values the callers sent to when the bake began (discovery). */
+  readonly seen?: readonly string[] | undefined;
+}
+
+export type BakeEnd = 'healthy' | 'breached' | 'inconclusive' | 'interrupted';
+
+/** The watch after a step: Envoy sidecar errors counted and rates judged for the bake window, then a verdict. */
 export interface BakeState {
-  readonly status: 'running' | 'healthy' | 'breached' | 'interrupted';
+  readonly status: 'running' | BakeEnd;
   readonly startedAt: string;
+  /** When the bake ends; moved on (up to analysis.maxBake) while the evidence is too thin. */
   readonly deadline: string;
+  readonly judging?: BakeJudging;
+  /** The rate verdict it ended on (domain/rates RateVerdict, as stored). */
+  readonly verdict?: unknown;
   /** Newest log entry time counted: a worker taking over resumes from here. */
   readonly resumeFrom?: string;
   /** The domain/logs tally, as stored (plain JSON). */

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../result.js';
-import { isTerminal, type BakeState, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
+import { isTerminal, type BakeEnd, type BakeJudging, type BakeState, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
 
 /** Everything that can happen to an operation. `at` is an ISO time from the caller's clock. */
 export type OperationEvent =
@@ -12,9 +12,13 @@ export type OperationEvent =
   | { readonly type: 'patched'; readonly at: string; readonly resourceVersion?: string | undefined }
   | { readonly type: 'applied'; readonly at: string; readonly applied: Changes; readonly note?: string; readonly bakeDeadline?: string }
   | { readonly type: 'bake-progress'; readonly at: string; readonly tally: unknown; readonly resumeFrom?: string | undefined }
-  | { readonly type: 'bake-end'; readonly at: string; readonly status: 'healthy' | 'breached' | 'interrupted'; readonly tally?: unknown; readonly reasons?: readonly string[]; readonly note?: string }
+  | { readonly type: 'bake-judging'; readonly at: string; readonly judging: BakeJudging; readonly note?: string }
+  | { readonly type: 'bake-extend'; readonly at: string; readonly deadline: string; readonly note?: string }
+  | { readonly type: 'bake-end'; readonly at: string; readonly status: BakeEnd; readonly tally?: unknown; readonly verdict?: unknown; readonly reasons?: readonly string[]; readonly note?: string }
   | { readonly type: 'fail'; readonly at: string; readonly reason: string }
   | { readonly type: 'rolled-back'; readonly at: string; readonly by: string; readonly note?: string };
+
+const BAKE_EVENTS: readonly OperationEvent['type'][] = ['bake-progress', 'bake-judging', 'bake-extend', 'bake-end'];
 
 const ALLOWED: Record<OperationEvent['type'], readonly OperationState[]> = {
   posted: ['requested'],
@@ -28,6 +32,8 @@ const ALLOWED: Record<OperationEvent['type'], readonly OperationState[]> = {
   fail: ['requested', 'awaiting-approval', 'approved', 'applying'],
   'rolled-back': ['applied'],
   'bake-progress': ['applied'],
+  'bake-judging': ['applied'],
+  'bake-extend': ['applied'],
   'bake-end': ['applied', 'rolled-back'],
 };
 
@@ -43,6 +49,8 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
   fail: 'failed',
   'rolled-back': 'rolled-back',
   'bake-progress': 'applied',
+  'bake-judging': 'applied',
+  'bake-extend': 'applied',
   'bake-end': 'applied',
 };
 
@@ -53,7 +61,7 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
  */
 export function transition(op: Operation, event: OperationEvent): Result<Operation, string> {
   if (!ALLOWED[event.type].includes(op.state)) return err(refusal(op, event));
-  if ((event.type === 'bake-progress' || event.type === 'bake-end') && op.bake?.status !== 'running') return err(`The bake of ${op.id} is not running (${op.bake?.status ?? 'none'}).`);
+  if (BAKE_EVENTS.includes(event.type) && op.bake?.status !== 'running') return err(`The bake of ${op.id} is not running (${op.bake?.status ?? 'none'}).`);
   const state = event.type === 'bake-end' ? op.state : TARGET[event.type];
   const by = 'by' in event ? event.by : undefined;
   const note = noteOf(event);
@@ -82,8 +90,14 @@ function fieldsFor(op: Operation, event: OperationEvent): Partial<Operation> {
       return { applied: event.applied, ...(event.bakeDeadline ? { bake: { status: 'running', startedAt: event.at, deadline: event.bakeDeadline } } : {}) };
     case 'bake-progress':
       return { bake: { ...(op.bake as BakeState), tally: event.tally, ...(event.resumeFrom ? { resumeFrom: event.resumeFrom } : {}) } };
+    case 'bake-judging':
+      return { bake: { ...(op.bake as BakeState), judging: event.judging } };
+    case 'bake-extend':
+      return { bake: { ...(op.bake as BakeState), deadline: event.deadline } };
     case 'bake-end':
-      return { bake: { ...(op.bake as BakeState), status: event.status, ...(event.tally === undefined ? {} : { tally: event.tally }), ...(event.reasons ? { reasons: event.reasons } : {}) } };
+      return {
+        bake: { ...(op.bake as BakeState), status: event.status, ...(event.tally === undefined ? {} : { tally: event.tally }), ...(event.verdict === undefined ? {} : { verdict: event.verdict }), ...(event.reasons ? { reasons: event.reasons } : {}) },
+      };
     case 'fail':
       return { reason: event.reason };
     default:

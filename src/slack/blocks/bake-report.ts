@@ -2,6 +2,7 @@ import { errorClass, type ErrorClassId } from '../../domain/logs/error-classes.j
 import type { Tally } from '../../domain/logs/tally.js';
 import { describeOperation, mention, type Operation } from '../../domain/operation/operation.js';
 import { actions, button, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
+import { rateSummary, rateTable, type RateReport } from './rate-report.js';
 
 export const NEXT_STEP_ACTION = 'meshbot_next_step';
 
@@ -12,6 +13,10 @@ export interface BreachReport {
   readonly reasons: readonly string[];
   readonly logsUrl: string;
   readonly threadLink?: string | undefined;
+  /** The rate verdict, when Cloud Monitoring judged the bake. */
+  readonly rates?: RateReport | undefined;
+  /** Why the bake was judged on logs alone, when it was. */
+  readonly logsOnly?: string | undefined;
 }
 
 /** Counts by class, most frequent first: `• 12 × td-permission-denied — Sidecar denied access…`. */
@@ -32,26 +37,52 @@ export function breachMessage(report: BreachReport): SlackMessage {
   const blocks: Block[] = [
     header(`🚨 meshbot rolled back ${op.migration}`),
     section(`*Step* ${describeOperation(op)} on \`${report.virtualService}\`, approved by ${mention(op.decidedBy)}, requested by ${mention(op.requestedBy)}\n*Why* ${report.reasons.join('; ')}`),
-    section(['*Seen during the bake*', ...classLines(report.tally), `${report.tally.successes} successful requests · ${report.tally.suppressed} entries suppressed by Cloud Logging`].join('\n')),
   ];
+  if (report.rates) blocks.push(section('*Rates during the bake* (Cloud Monitoring)'), rateTable(report.rates));
+  blocks.push(section(['*Error log lines during the bake*', ...classLines(report.tally), logCountsLine(report.tally, report.rates)].join('\n')));
+  if (report.logsOnly) blocks.push(context(`Judged on logs alone: ${escapeMrkdwn(report.logsOnly)}`));
   if (samples.length > 0) blocks.push(section(`*Samples*\n\`\`\`${samples.join('\n')}\`\`\``));
   if (top) blocks.push(section(`*Remedy* (${top[0]}): ${errorClass(top[0]).remedy}`));
   blocks.push(context(`<${report.logsUrl}|Open in Logs Explorer>${report.threadLink ? ` · <${report.threadLink}|thread>` : ''} · operation \`${op.id}\``));
   return { text: `🚨 meshbot rolled back ${op.migration} (${describeOperation(op)}): ${report.reasons.join('; ')}`, blocks };
 }
 
-/** A clean bake: the counts, and the next step of the plan as a button. */
-export function healthyMessage(op: Operation, tally: Tally, nextPercent: number | undefined): SlackMessage {
-  const errorsNote = tally.errors === 0 ? 'no counted errors' : `${tally.errors} counted error(s), under the thresholds`;
+/** Successes appear in the logs only where a server-side sidecar logs them: with rates at hand, the count of successes means nothing. */
+function logCountsLine(tally: Tally, rates: RateReport | undefined): string {
+  const suppressed = `${tally.suppressed} entries suppressed by Cloud Logging`;
+  return rates ? `${tally.errors} counted error line(s) · ${suppressed}` : `${tally.successes} successful requests · ${suppressed}`;
+}
+
+/** How the bake was judged, in a line for the healthy and inconclusive reports. */
+export interface BakeBasis {
+  readonly rates?: RateReport | undefined;
+  readonly logsOnly?: string | undefined;
+}
+
+/** A clean bake: the rates (or the counts, on logs alone), and the next step of the plan as a button. */
+export function healthyMessage(op: Operation, tally: Tally, nextPercent: number | undefined, basis: BakeBasis = {}): SlackMessage {
+  const errorsNote = tally.errors === 0 ? 'no counted error lines' : `${tally.errors} counted error line(s), under the log rules`;
   const dropped = tally.suppressed > 0 ? ` Cloud Logging dropped ${tally.suppressed} entries during the bake (suppressed), so these counts are a lower bound.` : '';
-  const text = `💚 Healthy: ${describeOperation(op)} baked with ${errorsNote} and ${tally.successes} successful requests.${dropped}`;
+  const evidence = basis.rates ? `${rateSummary(basis.rates)}; ${errorsNote}` : `${errorsNote} and ${tally.successes} successful requests`;
+  const text = `💚 Healthy: ${describeOperation(op)} baked: ${evidence}.${dropped}`;
   const blocks: Block[] = [section(text)];
+  if (basis.rates) blocks.push(rateTable(basis.rates));
   const lines = classLines(tally);
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
+  if (basis.logsOnly) blocks.push(context(`Judged on logs alone: ${escapeMrkdwn(basis.logsOnly)}`));
   if (nextPercent !== undefined) {
     blocks.push(actions(`next:${op.id}`, [button(NEXT_STEP_ACTION, `Request shift to ${nextPercent}%`, `${op.migration}:${nextPercent}`, 'primary')]));
   } else {
     blocks.push(context('This was the last step of the plan. When you are ready: /mesh finalize'));
   }
+  return { text, blocks };
+}
+
+/** Not enough evidence to call the step healthy: never "Healthy", no automatic next step; the next step offered with the warning. */
+export function inconclusiveMessage(op: Operation, rates: RateReport, doubts: readonly string[], nextPercent: number | undefined): SlackMessage {
+  const text = `⚠️ Inconclusive: ${describeOperation(op)} baked without enough evidence to call it healthy: ${doubts.join('; ')}. ${rateSummary(rates)}.`;
+  const blocks: Block[] = [section(`⚠️ *Inconclusive*: ${describeOperation(op)} baked without enough evidence to call it healthy.\n${doubts.map((d) => `• ${d}`).join('\n')}`), rateTable(rates)];
+  blocks.push(context('Not advanced automatically. The traffic stays where it is; look at the table before the next step, or set analysis.toService if the new host shows no series.'));
+  if (nextPercent !== undefined) blocks.push(actions(`next:${op.id}`, [button(NEXT_STEP_ACTION, `Request shift to ${nextPercent}% anyway`, `${op.migration}:${nextPercent}`)]));
   return { text, blocks };
 }

@@ -40,7 +40,7 @@ function decisionButtons(operationId: string): Block {
 }
 
 function preflightLine(check: PreflightCheck): string {
-  return `${check.ok ? '✅' : '❌'} ${check.label}${check.detail ? ` — ${check.detail}` : ''}`;
+  return `${check.ok ? '✅' : check.warning ? '⚠️' : '❌'} ${check.label}${check.detail ? ` — ${check.detail}` : ''}`;
 }
 
 export function outcomeLine(op: Operation): string {

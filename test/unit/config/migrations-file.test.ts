@@ -52,7 +52,8 @@ describe('parseMigrationsFile', () => {
             context: 'gke_proj_region_cluster',
             autoAdvance: false,
             logFilter: 'resource.labels.cluster_name="prod"',
-            rollbackOn: { errors: 20, errorRate: 0.02, classes: ['td-permission-denied'] },
+            rollbackOn: { errors: 20, errorRate: 0.02, minRequests: 100, latencyP99Ratio: 1.5, latencyFloorMs: 25, classes: ['td-permission-denied'] },
+            analysis: { metrics: 'auto', metricsDelayMs: 180_000, maxBakeMs: 1_800_000, fromService: 'cr-service-entry.com', toService: 'cr-gcpbackend.com', windowMs: 60_000, callerNamespace: 'checkout' },
           },
         ],
       },
@@ -79,14 +80,15 @@ describe('parseMigrationsFile', () => {
       approvalTimeoutMs: 1_800_000,
       mirrorField: 'mirror',
       autoAdvance: false,
-      rollbackOn: { errors: 20, errorRate: 0.02, classes: ['td-permission-denied'] },
+      rollbackOn: { errorRate: 0.02, minRequests: 100, latencyP99Ratio: 1.5, latencyFloorMs: 25, classes: ['td-permission-denied'] },
+      analysis: { metrics: 'auto', metricsDelayMs: 180_000, windowMs: 60_000 },
     });
   });
 
   it('fills what a partial rollbackOn or gcpBackendApi leaves out', () => {
     const result = parse(`gcpBackendApi: { version: v1beta1 }\n${withKeys('    rollbackOn: { errors: 5 }')}`);
     expect(result.ok && result.value.gcpBackendApi).toEqual({ group: 'networking.gke.io', version: 'v1beta1', plural: 'gcpbackends' });
-    expect(result.ok && result.value.migrations[0]?.rollbackOn).toEqual({ errors: 5, errorRate: 0.02, classes: ['td-permission-denied'] });
+    expect(result.ok && result.value.migrations[0]?.rollbackOn).toEqual({ errors: 5, errorRate: 0.02, minRequests: 100, latencyP99Ratio: 1.5, latencyFloorMs: 25, classes: ['td-permission-denied'] });
   });
 
   it('takes the other allowed values', () => {
@@ -95,8 +97,8 @@ describe('parseMigrationsFile', () => {
   });
 
   it.each([
-    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn, validateImage'],
-    ['    rollbackOn: { clases: [] }', 'meshbot.yaml: migrations[0].rollbackOn: unknown key "clases" (did you mean "classes"?); allowed keys: errors, errorRate, classes'],
+    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn, analysis, validateImage'],
+    ['    rollbackOn: { clases: [] }', 'meshbot.yaml: migrations[0].rollbackOn: unknown key "clases" (did you mean "classes"?); allowed keys: errors, errorRate, minRequests, latencyP99Ratio, latencyFloorMs, classes'],
     ['    colour: blue\n    size: 3', 'meshbot.yaml: migrations[0]: unknown keys "colour", "size"; allowed keys: name,'],
     ['    gcpBackend: Bad_Name', "meshbot.yaml: migrations[0].gcpBackend: 'Bad_Name' is not a valid GCPBackend name: use lowercase letters, digits, '-' and '.'"],
     ['    incidentChannel: incidents', "meshbot.yaml: migrations[0].incidentChannel: 'incidents' is not a Slack channel id"],
@@ -122,6 +124,11 @@ describe('parseMigrationsFile', () => {
     ['    rollbackOn: { errors: 2.5 }', 'meshbot.yaml: migrations[0].rollbackOn.errors: must be a whole number of errors, at least 1 (got 2.5)'],
     ['    rollbackOn: { errorRate: 2 }', 'meshbot.yaml: migrations[0].rollbackOn.errorRate: must be a fraction above 0 and at most 1, like 0.02 for 2% (got 2)'],
     ['    rollbackOn: { errorRate: 0 }', 'meshbot.yaml: migrations[0].rollbackOn.errorRate: must be a fraction above 0 and at most 1'],
+    ['    rollbackOn: { minRequests: 0 }', 'meshbot.yaml: migrations[0].rollbackOn.minRequests: must be a whole number of requests to the new host, at least 1, like 100 (got 0)'],
+    ['    rollbackOn: { latencyP99Ratio: 0.9 }', "meshbot.yaml: migrations[0].rollbackOn.latencyP99Ratio: must be a ratio above 1, like 1.5"],
+    ['    analysis: { metrics: on }', 'meshbot.yaml: migrations[0].analysis.metrics: must be one of auto, off (got "on")'],
+    ['    analysis: { metricsDelay: 3 }', 'meshbot.yaml: migrations[0].analysis.metricsDelay: must be a duration with its unit, like 30s, 10m or 1h30m (got 3)'],
+    ['    analysis: { toservice: x }', 'meshbot.yaml: migrations[0].analysis: unknown key "toservice" (did you mean "toService"?)'],
     ['    rollbackOn: { classes: td-permission-denied }', 'meshbot.yaml: migrations[0].rollbackOn.classes: must be a list, like [a, b] (got "td-permission-denied")'],
   ])('refuses %j, naming the file and the key', (lines, message) => {
     expect(problems(withKeys(lines))).toContainEqual(expect.stringContaining(message));

@@ -21,6 +21,8 @@ const events: Record<OperationEvent['type'], OperationEvent> = {
   'rolled-back': { type: 'rolled-back', at: AT, by: 'U0ALICE' },
   'bake-progress': { type: 'bake-progress', at: AT, tally: { errors: 1 }, resumeFrom: AT },
   patched: { type: 'patched', at: AT, resourceVersion: '42' },
+  'bake-judging': { type: 'bake-judging', at: AT, judging: { mode: 'logs', why: 'analysis.metrics is off' } },
+  'bake-extend': { type: 'bake-extend', at: AT, deadline: '2026-11-21T10:30:00.000Z' },
   'bake-end': { type: 'bake-end', at: AT, status: 'healthy' },
 };
 
@@ -66,6 +68,16 @@ describe('operation transitions', () => {
     const ended = progressed.ok ? transition(progressed.value, { type: 'bake-end', at: AT, status: 'breached', reasons: ['3 errors'] }) : progressed;
     expect(ended.ok && ended.value).toMatchObject({ state: 'applied', bake: { status: 'breached', reasons: ['3 errors'], tally: { errors: 1 } } });
     expect(ended.ok && transition(ended.value, events['bake-end'])).toEqual({ ok: false, error: 'The bake of op-1 is not running (breached).' });
+  });
+
+  it('records how a bake is judged and moves its deadline while it runs, and ends it inconclusive with the verdict', () => {
+    const applied = transition(op('applying'), { type: 'applied', at: AT, applied: planned, bakeDeadline: '2026-11-21T10:10:00.000Z' });
+    const judged = applied.ok ? transition(applied.value, events['bake-judging']) : applied;
+    const extended = judged.ok ? transition(judged.value, events['bake-extend']) : judged;
+    expect(extended.ok && extended.value.bake).toMatchObject({ status: 'running', deadline: '2026-11-21T10:30:00.000Z', judging: { mode: 'logs', why: 'analysis.metrics is off' } });
+    const ended = extended.ok ? transition(extended.value, { type: 'bake-end', at: AT, status: 'inconclusive', verdict: { status: 'inconclusive' } }) : extended;
+    expect(ended.ok && ended.value.bake).toMatchObject({ status: 'inconclusive', verdict: { status: 'inconclusive' } });
+    expect(ended.ok && transition(ended.value, events['bake-extend']).ok).toBe(false);
   });
 
   it('never leaves a terminal state except applied → rolled-back', () => {

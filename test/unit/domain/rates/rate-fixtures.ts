@@ -18,7 +18,8 @@ export function istioHistogram(count: number, p50Ms: number, p99Ms: number): Lat
   const bucketOf = (ms: number) => ISTIO_BOUNDS.findIndex((bound) => ms < bound);
   const add = (ms: number, n: number) => {
     const i = bucketOf(ms);
-    counts[i < 0 ? ISTIO_BOUNDS.length : i] += n;
+    const at = i < 0 ? ISTIO_BOUNDS.length : i;
+    counts[at] = (counts[at] ?? 0) + n;
   };
   const top = Math.round(count * 0.02);
   const low = Math.round(count * 0.5);

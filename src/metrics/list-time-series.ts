@@ -1,0 +1,46 @@
+import type { MetricServiceClient, protos } from '@google-cloud/monitoring';
+import { toMetricsError } from './metrics-error.js';
+
+export type TimeSeries = protos.google.monitoring.v3.ITimeSeries;
+export type ListRequest = protos.google.monitoring.v3.IListTimeSeriesRequest;
+
+export interface CallPolicy {
+  /** Per call (one page). */
+  readonly timeoutMs: number;
+  /** Attempts per page, the first included; transient codes only. */
+  readonly attempts: number;
+  readonly backoffMs: number;
+  /** Pages read at most: a bound on what one query may cost. */
+  readonly maxPages: number;
+}
+
+export const DEFAULT_CALL_POLICY: CallPolicy = { timeoutMs: 10_000, attempts: 3, backoffMs: 250, maxPages: 20 };
+
+/**
+ * Every page of one ListTimeSeries query. The client's own retry is off (`retry: null`) so
+ * that the timeout, the attempts and the backoff are ours, and a failure reads as one clear
+ * MetricsError naming what was asked.
+ */
+export async function listAllTimeSeries(client: MetricServiceClient, request: ListRequest, what: string, policy: CallPolicy = DEFAULT_CALL_POLICY): Promise<TimeSeries[]> {
+  const out: TimeSeries[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < policy.maxPages; page++) {
+    const [series, , response] = await withRetries(() => client.listTimeSeries({ ...request, ...(pageToken ? { pageToken } : {}) }, { autoPaginate: false, timeout: policy.timeoutMs, retry: null }), what, policy);
+    out.push(...series);
+    pageToken = response?.nextPageToken || undefined;
+    if (!pageToken) break;
+  }
+  return out;
+}
+
+async function withRetries<T>(call: () => Promise<T>, what: string, policy: CallPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const failure = toMetricsError(error, what);
+      if (!failure.transient || attempt >= policy.attempts) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, policy.backoffMs * 2 ** (attempt - 1)));
+    }
+  }
+}

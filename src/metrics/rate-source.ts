@@ -1,0 +1,88 @@
+import type { MetricServiceClient } from '@google-cloud/monitoring';
+import type { TrafficWindow } from '../domain/rates/traffic-window.js';
+import { DESTINATION_LABEL, istioFilter, REQUEST_COUNT, RESPONSE_CODE_LABEL, ROUNDTRIP_LATENCIES } from './istio-metrics.js';
+import { DEFAULT_CALL_POLICY, listAllTimeSeries, type CallPolicy, type ListRequest } from './list-time-series.js';
+import { MetricsError } from './metrics-error.js';
+import { countsByDestination, hostWindow, latencyByDestination, type WindowGrid } from './series-to-windows.js';
+
+/** Which traffic a bake is judged on: the migration's callers, to its two hosts. */
+export interface RateQuery {
+  readonly callerNamespace: string;
+  readonly fromService: string;
+  readonly toService: string;
+  /** Windows `[startMs, endMs)`, both multiples of windowMs. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly windowMs: number;
+}
+
+/** Where request rates come from: Cloud Monitoring's Istio metrics. */
+export interface RateSource {
+  /** Both hosts in each window of the query, oldest first. */
+  windows(query: RateQuery): Promise<TrafficWindow[]>;
+  /** The destination_service_name values the callers sent requests to in `[sinceMs, untilMs]`. */
+  destinations(callerNamespace: string, sinceMs: number, untilMs: number): Promise<string[]>;
+}
+
+/** Cloud Monitoring through the real MetricServiceClient (ListTimeSeries, not MQL). */
+export class CloudRateSource implements RateSource {
+  constructor(
+    private readonly client: MetricServiceClient,
+    /** The metrics scope (GCP_PROJECT), or how to learn it from the credentials. */
+    private readonly project: () => Promise<string>,
+    private readonly policy: CallPolicy = DEFAULT_CALL_POLICY,
+  ) {}
+
+  async windows(query: RateQuery): Promise<TrafficWindow[]> {
+    const grid: WindowGrid = { startMs: query.startMs, windowMs: query.windowMs, count: Math.max(0, Math.round((query.endMs - query.startMs) / query.windowMs)) };
+    if (grid.count === 0) return [];
+    const services = [query.fromService, query.toService];
+    const name = await this.scope();
+    const [counts, latencies] = await Promise.all([
+      listAllTimeSeries(this.client, this.aligned(name, query, REQUEST_COUNT, [DESTINATION_LABEL, RESPONSE_CODE_LABEL]), 'request counts', this.policy),
+      listAllTimeSeries(this.client, this.aligned(name, query, ROUNDTRIP_LATENCIES, [DESTINATION_LABEL]), 'latencies', this.policy),
+    ]);
+    const byHost = countsByDestination(counts, grid);
+    const latency = latencyByDestination(latencies, grid);
+    return Array.from({ length: grid.count }, (_, i) => ({
+      startMs: grid.startMs + i * grid.windowMs,
+      endMs: grid.startMs + (i + 1) * grid.windowMs,
+      to: hostWindow(byHost.get(services[1] as string), latency.get(services[1] as string), i),
+      from: hostWindow(byHost.get(services[0] as string), latency.get(services[0] as string), i),
+    }));
+  }
+
+  async destinations(callerNamespace: string, sinceMs: number, untilMs: number): Promise<string[]> {
+    const series = await listAllTimeSeries(
+      this.client,
+      { name: await this.scope(), filter: istioFilter(REQUEST_COUNT, callerNamespace, []), interval: interval(sinceMs, untilMs), view: 'HEADERS', pageSize: 1000 },
+      'series discovery',
+      this.policy,
+    );
+    return [...new Set(series.map((s) => String(s.metric?.labels?.destination_service_name ?? '')).filter((name) => name !== ''))].sort();
+  }
+
+  /** Per-window sums (ALIGN_DELTA over the window, REDUCE_SUM across pods) grouped by `groupBy`. */
+  private async scope(): Promise<string> {
+    try {
+      return `projects/${await this.project()}`;
+    } catch (error) {
+      throw new MetricsError(`Cloud Monitoring: no project to read metrics from (${(error as Error).message}); set GCP_PROJECT`, undefined, false);
+    }
+  }
+
+  private aligned(name: string, query: RateQuery, metricType: string, groupBy: string[]): ListRequest {
+    return {
+      name,
+      filter: istioFilter(metricType, query.callerNamespace, [query.fromService, query.toService]),
+      interval: interval(query.startMs, query.endMs),
+      aggregation: { alignmentPeriod: { seconds: query.windowMs / 1000 }, perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM', groupByFields: groupBy },
+      view: 'FULL',
+    };
+  }
+}
+
+function interval(startMs: number, endMs: number) {
+  const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+  return { startTime: at(startMs), endTime: at(endMs) };
+}
