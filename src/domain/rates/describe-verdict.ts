@@ -28,6 +28,7 @@ export function breachReasons(verdict: RateVerdict, hosts: HostNames): string[] 
 export function doubtReasons(verdict: RateVerdict, hosts: HostNames): string[] {
   return verdict.doubts.map((doubt) => {
     if (doubt.kind === 'too-few-requests') return `only ${formatCount(doubt.requests)} ${doubt.requests === 1 ? 'request' : 'requests'} reached ${hosts.to} (${formatCount(doubt.needed)} needed, rollbackOn.minRequests): not enough evidence either way`;
+    if (doubt.kind === 'limit-not-shown') return `${formatCount(doubt.requests)} requests to ${hosts.to} with ${formatCount(doubt.failed)} failed cannot show its failed share is under ${formatRate(verdict.rules.errorRate)} (rollbackOn.errorRate): not enough evidence to call it healthy`;
     return `${hosts.to} looks worse (${doubt.rules.map((rule) => RULE_NAMES[rule]).join(', ')}) but not by enough evidence to roll back`;
   });
 }
@@ -42,7 +43,7 @@ function findingText(finding: RuleFinding, verdict: RateVerdict, hosts: HostName
     case 'worse-than-old':
       return `${hosts.to} failed ${formatRate(to.rate)} against ${formatRate(from.rate)} for ${hosts.from} in the same minutes, ${formatRate((to.rate ?? 0) - (from.rate ?? 0))} worse (more than ${formatRate(minDifference(rules))} matters; p ${formatP(finding.pValue)})`;
     case 'latency':
-      return `latency: ${hosts.to} p99 ${formatMs(to.p99Ms)} against ${formatMs(from.p99Ms)} for ${hosts.from}, above ${rules.latencyP99Ratio} × (rollbackOn.latencyP99Ratio)`;
+      return `latency: ${hosts.to} p99 ${formatMs(to.p99Ms)} against ${formatMs(from.p99Ms)} for ${hosts.from}, above ${rules.latencyP99Ratio} × (rollbackOn.latencyP99Ratio) and ${rules.latencyFloorMs} ms more (p ${formatP(finding.pValue)})`;
   }
 }
 

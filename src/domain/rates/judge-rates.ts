@@ -1,5 +1,5 @@
 import { binomialAtLeast } from './binomial.js';
-import { histogramQuantile } from './latency-histogram.js';
+import { countAbove, histogramCount, histogramQuantile } from './latency-histogram.js';
 import { failedShare, sumCounts, withoutCounts, type HostCounts, type TrafficWindow } from './traffic-window.js';
 
 /** The migration's `rollbackOn` keys that judge rates. */
@@ -16,6 +16,10 @@ export interface RateRules {
 
 /** One-sided p-value below which "worse" counts as shown, at every look of the bake. */
 export const SIGNIFICANCE = 0.001;
+/** Healthy needs the new host's failed share shown under the limit at this one-sided level (95 %). */
+export const HEALTHY_CONFIDENCE = 0.05;
+/** The share of requests a p99 leaves above it. */
+const TAIL = 0.01;
 /** The smallest excess failed share over the old host that matters: a tenth of the limit (0.2 points at 2 %). */
 export const minDifference = (rules: RateRules): number => Math.max(rules.errorRate / 10, 0.0005);
 
@@ -47,7 +51,11 @@ export interface WindowRates {
 
 export type RateStatus = 'breach' | 'healthy' | 'inconclusive' | 'pending';
 
-export type Doubt = { readonly kind: 'too-few-requests'; readonly requests: number; readonly needed: number } | { readonly kind: 'not-shown'; readonly rules: readonly RateRuleId[] };
+export type Doubt =
+  | { readonly kind: 'too-few-requests'; readonly requests: number; readonly needed: number }
+  /** So few requests that even with these failures the share could still be above the limit. */
+  | { readonly kind: 'limit-not-shown'; readonly requests: number; readonly failed: number }
+  | { readonly kind: 'not-shown'; readonly rules: readonly RateRuleId[] };
 
 /** The verdict on a bake's rates: a domain value the reports are built from. */
 export interface RateVerdict {
@@ -68,7 +76,8 @@ export interface RateVerdict {
  * - breach: a rule's point estimate is past its limit, with enough evidence, and still is with
  *   any single window left out (so one noisy minute alone never rolls back);
  * - healthy: only when `complete` (every window of the bake is in), with at least minRequests
- *   requests to the new host and every point estimate within its limit;
+ *   requests to the new host, its failed share shown under the limit (95 %), and every point
+ *   estimate within its limit;
  * - inconclusive: complete, but too few requests, or worse than allowed without the evidence to show it;
  * - pending: not complete and no breach yet.
  * More failures never turn a breach into anything else; more traffic at the same rates never
@@ -84,6 +93,7 @@ export function judgeRates(windows: readonly TrafficWindow[], complete: boolean,
   if (!complete) return { ...base, status: 'pending', doubts: [] };
   const doubts: Doubt[] = [];
   if (to.requests < rules.minRequests) doubts.push({ kind: 'too-few-requests', requests: to.requests, needed: rules.minRequests });
+  else if (!shownUnderLimit(to, rules)) doubts.push({ kind: 'limit-not-shown', requests: to.requests, failed: to.failed });
   const unshown = findings.filter((f) => f.beyond).map((f) => f.rule);
   if (unshown.length > 0) doubts.push({ kind: 'not-shown', rules: unshown });
   return { ...base, status: doubts.length > 0 ? 'inconclusive' : 'healthy', doubts };
@@ -115,13 +125,24 @@ function worseThanOldRule(to: HostCounts, from: HostCounts, rules: RateRules): R
   return { rule: 'worse-than-old', beyond: toRate - fromRate >= minDifference(rules), shown: pValue < SIGNIFICANCE, pValue };
 }
 
+/** Would this few failures be unlikely (≤ 5 %) if the share were at the limit? Then it is shown under it. */
+function shownUnderLimit(to: HostCounts, rules: RateRules): boolean {
+  return 1 - binomialAtLeast(to.failed + 1, to.requests, rules.errorRate) <= HEALTHY_CONFIDENCE;
+}
+
+/**
+ * p99 against the old host's: the new host's requests slower than the allowed p99 (old p99 ×
+ * ratio, and at least the floor above it) are more than 1 %, and more than chance makes them
+ * (binomial against 1 %), so that one or two slow requests among a hundred are no regression.
+ */
 function latencyRule(to: HostCounts, from: HostCounts, rules: RateRules): RuleFinding | undefined {
-  const toP99 = histogramQuantile(to.latency, 0.99);
   const fromP99 = histogramQuantile(from.latency, 0.99);
-  if (toP99 === undefined || fromP99 === undefined) return undefined;
-  const beyond = toP99 > fromP99 * rules.latencyP99Ratio && toP99 - fromP99 >= rules.latencyFloorMs;
-  const shown = latencyCount(to) >= rules.minRequests && latencyCount(from) >= rules.minRequests;
-  return { rule: 'latency', beyond, shown };
+  const count = histogramCount(to.latency);
+  if (fromP99 === undefined || count === 0) return undefined;
+  const allowed = Math.max(fromP99 * rules.latencyP99Ratio, fromP99 + rules.latencyFloorMs);
+  const slow = countAbove(to.latency, allowed);
+  const pValue = binomialAtLeast(slow, count, TAIL);
+  return { rule: 'latency', beyond: slow > count * TAIL, shown: pValue < SIGNIFICANCE && histogramCount(from.latency) >= rules.minRequests, pValue };
 }
 
 function holdsWithoutAnyWindow(windows: readonly TrafficWindow[], total: { to: HostCounts; from: HostCounts }, rule: RateRuleId, rules: RateRules): boolean {
@@ -130,10 +151,6 @@ function holdsWithoutAnyWindow(windows: readonly TrafficWindow[], total: { to: H
     const finding = applyRules(withoutCounts(total.to, left.to), withoutCounts(total.from, left.from), rules).find((f) => f.rule === rule);
     return finding !== undefined && finding.beyond && finding.shown;
   });
-}
-
-function latencyCount(counts: HostCounts): number {
-  return counts.latency?.counts.reduce((sum, c) => sum + c, 0) ?? 0;
 }
 
 function summarize(counts: HostCounts): HostSummary {

@@ -49,6 +49,23 @@ export function histogramQuantile(histogram: LatencyHistogram | undefined, q: nu
   return histogram.bounds.at(-1);
 }
 
+/** How many requests took longer than `ms`, counting a bucket's share above `ms` as if spread evenly within it. */
+export function countAbove(histogram: LatencyHistogram | undefined, ms: number): number {
+  if (!histogram) return 0;
+  let above = 0;
+  histogram.counts.forEach((count, i) => {
+    const lower = i === 0 ? Number.NEGATIVE_INFINITY : (histogram.bounds[i - 1] ?? 0);
+    const upper = histogram.bounds[i] ?? Number.POSITIVE_INFINITY;
+    if (lower >= ms) above += count;
+    else if (upper > ms) above += Number.isFinite(lower) && Number.isFinite(upper) ? (count * (upper - ms)) / (upper - lower) : 0;
+  });
+  return above;
+}
+
+export function histogramCount(histogram: LatencyHistogram | undefined): number {
+  return histogram?.counts.reduce((sum, c) => sum + c, 0) ?? 0;
+}
+
 function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((bound, i) => bound === b[i]);
 }

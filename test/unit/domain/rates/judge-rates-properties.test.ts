@@ -4,7 +4,7 @@ import { judgeRates, type RateRules } from '../../../../src/domain/rates/judge-r
 import type { HostCounts, TrafficWindow } from '../../../../src/domain/rates/traffic-window.js';
 import { istioHistogram, minutes } from './rate-fixtures.js';
 
-const RUNS = 500;
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
 
 const rulesArb: fc.Arbitrary<RateRules> = fc.record({
   errorRate: fc.constantFrom(0.005, 0.02, 0.1),

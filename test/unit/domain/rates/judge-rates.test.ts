@@ -66,6 +66,19 @@ describe('judgeRates', () => {
     expect(judgeRates(windows, true, RULES).status).toBe('healthy');
   });
 
+  it('one or two slow requests among a hundred are no latency regression', () => {
+    const oneSlow = (n: number) => ({ bounds: [0, 100, 200, 1000], counts: [0, n - 2, 0, 2, 0] });
+    const windows = minutes(3, () => ({ to: hostCounts(100, 0, oneSlow(100)), from: hostCounts(300, 0, istioHistogram(300, 40, 150)) }));
+    expect(judgeRates(windows, true, RULES).breaches).toEqual([]);
+  });
+
+  it('enough requests, no failures, but too few to show the share is under the limit: inconclusive', () => {
+    const verdict = judgeRates(minutes(2, () => ({ to: hostCounts(60, 0), from: hostCounts(180, 0) })), true, RULES);
+    expect(verdict.status).toBe('inconclusive');
+    expect(verdict.doubts).toEqual([{ kind: 'limit-not-shown', requests: 120, failed: 0 }]);
+    expect(judgeRates(minutes(2, () => ({ to: hostCounts(100, 0), from: hostCounts(300, 0) })), true, RULES).status).toBe('healthy');
+  });
+
   it('the difference that matters is a tenth of the limit', () => {
     expect(minDifference(RULES)).toBeCloseTo(0.002);
     expect(minDifference({ ...RULES, errorRate: 0.001 })).toBe(0.0005);
