@@ -3,6 +3,7 @@ import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
 import { addToTally, emptyTally } from '../domain/logs/tally.js';
 import type { AppDeps, MigrationSettings, Reply } from './deps.js';
+import { recentRates } from './recent-rates.js';
 
 const MAX_ENTRIES = 5000;
 
@@ -13,20 +14,21 @@ export async function showErrors(deps: AppDeps, migration: MigrationSettings, si
   const since = new Date(end.getTime() - sinceSeconds * 1000);
   const filter = migrationLogFilter({ projectId: deps.logs.projectId, from: migration.from, to: migration.to, extra: migration.logFilter });
   let entries;
+  const rates = recentRates(deps, migration);
   try {
     entries = await deps.logs.list(filter, since, MAX_ENTRIES);
   } catch (error) {
-    return { text: `Could not read Cloud Logging: ${(error as Error).message}. Check that meshbot's Google service account has roles/logging.viewer on the project.` };
+    return { text: `Could not read Cloud Logging: ${(error as Error).message}. Check that meshbot's Google service account has roles/logging.viewer on the project.\n${await rates}` };
   }
   const tally = emptyTally();
   for (const entry of entries) addToTally(tally, classifyEntry(entry), entry);
   const window = `the last ${formatSeconds(sinceSeconds)}`;
   const link = `<${logsExplorerUrl(deps.logs.projectId, filter, since.toISOString(), end.toISOString())}|Logs Explorer>`;
   const classes = (Object.entries(tally.byClass) as [ErrorClassId, { count: number; samples: string[] }][]).sort((a, b) => b[1].count - a[1].count);
-  if (classes.length === 0) return { text: `*${migration.name}*: no Envoy sidecar errors in ${window} (${tally.successes} successful requests seen). ${link}` };
+  if (classes.length === 0) return { text: `*${migration.name}*: no Envoy sidecar errors in ${window}. ${link}\n${await rates}` };
   const lines = classes.map(([id, t]) => `• *${t.count} × ${id}* — ${errorClass(id).title}\n   ↳ ${errorClass(id).remedy}`);
   const capped = entries.length >= MAX_ENTRIES ? ` (first ${MAX_ENTRIES} entries)` : '';
-  return { text: [`*${migration.name}*: Envoy sidecar errors in ${window}${capped} — ${tally.errors} counted, ${tally.successes} successful requests.`, ...lines, link].join('\n') };
+  return { text: [`*${migration.name}*: Envoy sidecar errors in ${window}${capped} — ${tally.errors} counted.`, ...lines, link, await rates].join('\n') };
 }
 
 function formatSeconds(seconds: number): string {

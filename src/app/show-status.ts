@@ -4,16 +4,17 @@ import { effectiveWeight, httpRoutes, indexesOfHost, routeDestinations, type Jso
 import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
 import { kubeProblem } from './request-change.js';
+import { recentRates } from './recent-rates.js';
 
 const HISTORY_SHOWN = 5;
 
 /** `/mesh status`: the split as the cluster has it now, what is in flight, and the last steps. */
 export async function showStatus(deps: AppDeps, migration: MigrationSettings): Promise<Reply> {
-  const [split, inFlight, history] = await Promise.all([currentSplit(deps, migration), deps.store.holderOf(lockOf(migration)), deps.store.history(migration.name, HISTORY_SHOWN)]);
+  const [split, inFlight, history, rates] = await Promise.all([currentSplit(deps, migration), deps.store.holderOf(lockOf(migration)), deps.store.history(migration.name, HISTORY_SHOWN), recentRates(deps, migration)]);
   const flight = inFlight && !['applied', 'rejected', 'expired', 'aborted', 'failed', 'rolled-back'].includes(inFlight.state) ? `${describeOperation(inFlight)} — ${inFlight.state}` : 'nothing';
   const lines = history.map((op) => `• ${op.requestedAt.slice(0, 16).replace('T', ' ')} ${describeOperation(op)} — ${op.state}${op.decidedBy ? ` (by ${mention(op.decidedBy)})` : ''}`);
   return {
-    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\``, `Cluster: ${migration.context ?? 'current context'}`, split, `In flight: ${flight}`, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
+    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\``, `Cluster: ${migration.context ?? 'current context'}`, split, `In flight: ${flight}`, rates, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
   };
 }
 

@@ -9,6 +9,7 @@ import { startRedis, type RedisInstance } from '../harness/redis-server.js';
 import { startLoggingServer, type LoggingServer } from '../harness/logging-server.js';
 import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
+import { startMonitoringServer, type MonitoringServer, type MonitoringServerOptions } from '../harness/monitoring-server.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -60,6 +61,8 @@ export interface Stack {
   readonly slack: SlackApiServer;
   readonly kube: KubeApiServer;
   readonly logs: LoggingServer;
+  /** The local Cloud Monitoring, when the stack was started with `monitoring`. */
+  readonly monitoring: MonitoringServer | undefined;
   readonly meshbot: RunningMeshbot;
   readonly driver: SlackDriver;
   readonly queuePrefix: string;
@@ -67,20 +70,21 @@ export interface Stack {
 }
 
 /** Real redis-server, local Slack and Kubernetes servers, and meshbot (bot + workers) wired to them. */
-export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: { sentinelEveryMs?: number } = {}): Promise<Stack> {
+export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: { sentinelEveryMs?: number; monitoring?: MonitoringServerOptions } = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'meshbot-stack-'));
   const redis = await startRedis();
   const channels = [...new Set([...migrations.flatMap((m) => [m.channel, m.incidentChannel ?? 'C0INCIDENTS']), 'C0INCIDENTS', 'C0ELSEWHERE'])];
   const slack = await startSlackApiServer({ token: BOT_TOKEN, channels, usergroups: { S0SRE: ['U0CAROL'] }, users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' }, U0MALLORY: { name: 'mallory' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
   const logs = await startLoggingServer();
+  const monitoring = options.monitoring ? await startMonitoringServer(options.monitoring) : undefined;
   for (const m of migrations) kube.seed(seedVirtualService(m.namespace, m.virtualService));
   kube.seed({ apiVersion: 'networking.gke.io/v1', kind: 'GCPBackend', metadata: { name: 'cr-gcpbackend', namespace: 'payments' }, spec: { cloudrun: { service: 'cr-service', regions: ['us-central1'] } } });
   const kubeconfig = join(dir, 'kubeconfig');
   await kube.writeKubeconfig(kubeconfig);
   const queuePrefix = `{meshbot-test-${Math.random().toString(36).slice(2, 8)}}`;
   const meshbot = await startMeshbot(
-    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, sentinelEveryMs: options.sentinelEveryMs ?? 60_000 },
+    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, monitoring: monitoring ? { projectId: monitoring.projectId, endpoint: monitoring.endpoint } : undefined, sentinelEveryMs: options.sentinelEveryMs ?? 60_000 },
     roles,
     createLogger('silent'),
   );
@@ -90,12 +94,13 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
     slack,
     kube,
     logs,
+    monitoring,
     meshbot,
     driver,
     queuePrefix,
     async close() {
       await meshbot.close();
-      await Promise.all([slack.close(), kube.close(), logs.close(), redis.stop()]);
+      await Promise.all([slack.close(), kube.close(), logs.close(), monitoring?.close(), redis.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };
