@@ -48,6 +48,7 @@ const PUBLIC_ENV = [
   'KUBECONFIG',
   'GCP_PROJECT',
   'LOGGING_API_ENDPOINT',
+  'MONITORING_API_ENDPOINT',
   'MESHBOT_CONFIG',
   'MESHBOT_QUEUE_PREFIX',
   'LOG_LEVEL',
@@ -616,6 +617,7 @@ describe('base', () => {
     const sa = find<IServiceAccount>(base, 'ServiceAccount', 'meshbot');
     expect(sa.metadata?.annotations?.['iam.gke.io/gcp-service-account']).toMatch(/^meshbot@[A-Za-z0-9_-]+\.iam\.gserviceaccount\.com$/);
     expect(README).toContain('--role=roles/logging.viewer');
+    expect(README).toContain('--role=roles/monitoring.viewer');
     expect(README).toContain('--role=roles/iam.workloadIdentityUser');
     expect(README).toContain('.svc.id.goog[meshbot/meshbot]');
   });
