@@ -24,8 +24,6 @@ export const SIGNIFICANCE = 0.0002;
 export const LEFT_OUT_SIGNIFICANCE = 0.05;
 /** Healthy needs the new host's failed share shown under the limit at this one-sided level (95 %). */
 export const HEALTHY_CONFIDENCE = 0.05;
-/** The share of requests a p99 leaves above it. */
-const TAIL = 0.01;
 /** The smallest excess failed share over the old host that matters: a tenth of the limit (0.2 points at 2 %). */
 export const minDifference = (rules: RateRules): number => Math.max(rules.errorRate / 10, 0.0005);
 
@@ -138,18 +136,21 @@ function shownUnderLimit(to: HostCounts, rules: RateRules): boolean {
 }
 
 /**
- * p99 against the old host's: the new host's requests slower than the allowed p99 (old p99 ×
- * ratio, and at least the floor above it) are more than 1 %, and more than chance makes them
- * (binomial against 1 %), so that one or two slow requests among a hundred are no regression.
+ * p99 against the old host's: the new host's p99 is above the allowed one (old p99 × ratio, and
+ * at least the floor above it), and its requests slower than that are more, for its share of
+ * the requests, than the old host's in the same windows (the same exact test as for failures),
+ * so that one or two slow requests among a hundred are no regression.
  */
 function latencyRule(to: HostCounts, from: HostCounts, rules: RateRules): RuleFinding | undefined {
   const fromP99 = histogramQuantile(from.latency, 0.99);
-  const count = histogramCount(to.latency);
-  if (fromP99 === undefined || count === 0) return undefined;
+  const toP99 = histogramQuantile(to.latency, 0.99);
+  if (fromP99 === undefined || toP99 === undefined) return undefined;
   const allowed = Math.max(fromP99 * rules.latencyP99Ratio, fromP99 + rules.latencyFloorMs);
-  const slow = countAbove(to.latency, allowed);
-  const pValue = binomialAtLeast(slow, count, TAIL);
-  return { rule: 'latency', beyond: slow > count * TAIL, shown: pValue < SIGNIFICANCE && histogramCount(from.latency) >= rules.minRequests, pValue };
+  const slowTo = countAbove(to.latency, allowed);
+  const slowFrom = countAbove(from.latency, allowed);
+  const share = histogramCount(to.latency) / (histogramCount(to.latency) + histogramCount(from.latency));
+  const pValue = binomialAtLeast(slowTo, slowTo + slowFrom, share);
+  return { rule: 'latency', beyond: toP99 > allowed, shown: pValue < SIGNIFICANCE && histogramCount(from.latency) >= rules.minRequests, pValue };
 }
 
 function holdsWithoutAnyWindow(windows: readonly TrafficWindow[], total: { to: HostCounts; from: HostCounts }, rule: RateRuleId, rules: RateRules): boolean {
