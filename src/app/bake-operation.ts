@@ -201,6 +201,7 @@ class BakeRun {
     this.done = true;
     clearTimeout(this.timer);
     this.watch?.stop();
+    if (outcome !== 'handed-over') this.deps.metrics?.bakeVerdicts.inc({ verdict: outcome, judged: this.judging.mode });
     try {
       if (outcome === 'handed-over') await this.saveProgress();
       else if (outcome === 'breached') await this.breach(reasons, detectedAt, verdict);

@@ -8,6 +8,12 @@ export class MeshbotMetrics {
   readonly patches = new Counter({ name: 'meshbot_virtualservice_patches_total', help: 'VirtualService PATCH requests, by result (accepted, conflict, failed).', labelNames: ['result'], registers: [this.registry] });
   readonly rollbacks = new Counter({ name: 'meshbot_rollbacks_total', help: 'Rollbacks started, by trigger (automatic, requested).', labelNames: ['trigger'], registers: [this.registry] });
   readonly logEntries = new Counter({ name: 'meshbot_log_entries_total', help: 'Envoy sidecar log entries seen during bakes, by class (success, ignored, or an error class).', labelNames: ['class'], registers: [this.registry] });
+  readonly bakeVerdicts = new Counter({
+    name: 'meshbot_bake_verdicts_total',
+    help: 'Bakes that ended, by verdict (healthy, breached, inconclusive) and what judged them (metrics, logs).',
+    labelNames: ['verdict', 'judged'],
+    registers: [this.registry],
+  });
   readonly detectToRollback = new Histogram({
     name: 'meshbot_detect_to_rollback_seconds',
     help: 'From the log entry that crossed a threshold to the rollback PATCH accepted.',

@@ -111,4 +111,11 @@ describe('bakes judged on Cloud Monitoring rates', () => {
     await eventually(() => expect(routeWeights(stack.kube, 'payments', M.denied.virtualService)).toEqual({ [FROM]: 90, [TO]: 10 }), 2000);
     expect(Date.now() - started).toBeLessThan(2000);
   });
+
+  it('counts every verdict in /metrics by what judged it', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${stack.meshbot.port}/metrics`)).text();
+    expect(body).toContain('meshbot_bake_verdicts_total{verdict="healthy",judged="metrics"} 1');
+    expect(body).toContain('meshbot_bake_verdicts_total{verdict="inconclusive",judged="metrics"} 1');
+    expect(body).toContain('meshbot_bake_verdicts_total{verdict="breached",judged="metrics"} 3');
+  });
 });

@@ -17,13 +17,8 @@ export interface AnalysisKeys {
   readonly callerNamespace?: string | undefined;
 }
 
-/** The rate rules' keys of `rollbackOn`, as written. */
-export interface RateRuleKeys {
-  readonly errorRate: number;
-  readonly minRequests?: number | undefined;
-  readonly latencyP99Ratio?: number | undefined;
-  readonly latencyFloorMs?: number | undefined;
-}
+/** The rate rules' keys of `rollbackOn`, as written: all but errorRate may be left out. */
+export type RateRuleKeys = Pick<RateRules, 'errorRate'> & { readonly [K in Exclude<keyof RateRules, 'errorRate'>]?: RateRules[K] | undefined };
 
 export interface Analysis {
   readonly metrics: 'auto' | 'off';
