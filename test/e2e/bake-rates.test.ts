@@ -24,6 +24,7 @@ const M = {
   quiet: ratesMigration(33),
   slow: ratesMigration(34, { bakeMs: 20_000 }),
   denied: ratesMigration(35, { bakeMs: 20_000 }),
+  unseen: ratesMigration(36, { bakeMs: 2000, analysis: { metrics: 'auto', metricsDelayMs: 400, windowMs: WINDOW_MS, maxBakeMs: 2000, fromService: 'old-36.svc', toService: 'new-36.svc' } }),
 };
 
 /** `perWindow` requests each 1 s window: requestsPerMinute is per minute of the model's clock. */
@@ -44,6 +45,8 @@ beforeAll(async () => {
     traffic('new-34.svc', 1000, { p50Ms: 60, p99Ms: 900 }),
     traffic('old-35.svc', 3000),
     traffic('new-35.svc', 1000),
+    traffic('old-36.svc', 3000),
+    traffic('cr-gcpbackend-36.payments', 1000),
   ]);
 });
 afterAll(async () => {
@@ -112,10 +115,28 @@ describe('bakes judged on Cloud Monitoring rates', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('a new host that never shows a series: warned in the preflight, inconclusive with the values seen and the key to set', async () => {
+    await stack.driver.slashCommand({ text: 'shift 25%', userId: 'U0BOB', channelId: M.unseen.channel });
+    const { message, operationId } = await requestMessage(stack.slack, M.unseen.channel);
+    const preflight = JSON.stringify(message.blocks);
+    expect(preflight).toMatch(/Callers in payments send to \(last 30 min\) — [^"]*cr-gcpbackend-36\.payments[^"]*old-36\.svc/);
+    expect(preflight).toContain('⚠️ new-36.svc has no series yet');
+    expect(preflight).toContain('✅ old-36.svc has series (the baseline)');
+    await stack.driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: M.unseen.channel, messageTs: message.ts });
+    const inconclusive = await waitInThread(M.unseen, message.ts, /^⚠️ Inconclusive/);
+    expect(inconclusive.text).toMatch(/Cloud Monitoring has no series for new-36\.svc; the callers send to [^:]*cr-gcpbackend-36\.payments[^:]*: set analysis\.toService/);
+  });
+
+  it('/mesh status shows the last 10 minutes\' rates by host', async () => {
+    await stack.driver.slashCommand({ text: 'status', userId: 'U0BOB', channelId: M.busy.channel });
+    const reply = await stack.slack.waitForResponse((r) => r.kind === 'response' && /Rates, last 10 min/.test(r.text ?? ''), 5000);
+    expect(reply.text).toMatch(/• new new-31\.svc: 0\.0\d+% failed of [\d,]+ requests, p99 \d+ ms\n• old old-31\.svc: 0\.0\d+% failed of [\d,]+ requests/);
+  });
+
   it('counts every verdict in /metrics by what judged it', async () => {
     const body = await (await fetch(`http://127.0.0.1:${stack.meshbot.port}/metrics`)).text();
     expect(body).toContain('meshbot_bake_verdicts_total{verdict="healthy",judged="metrics"} 1');
-    expect(body).toContain('meshbot_bake_verdicts_total{verdict="inconclusive",judged="metrics"} 1');
+    expect(body).toContain('meshbot_bake_verdicts_total{verdict="inconclusive",judged="metrics"} 2');
     expect(body).toContain('meshbot_bake_verdicts_total{verdict="breached",judged="metrics"} 3');
   });
 });
