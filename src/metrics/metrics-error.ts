@@ -21,10 +21,11 @@ export function toMetricsError(error: unknown, what: string): MetricsError {
   const code = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
   const details = String((error as { details?: unknown })?.details ?? (error as Error)?.message ?? error).slice(0, 300);
   const name = code === undefined ? 'error' : (status[code] ?? String(code));
-  return new MetricsError(`Cloud Monitoring ${what} failed (${name}: ${details})${remedy(code)}`, code, code !== undefined && TRANSIENT.has(code));
+  return new MetricsError(`Cloud Monitoring ${what} failed (${name}: ${details})${remedy(code, details)}`, code, code !== undefined && TRANSIENT.has(code));
 }
 
-function remedy(code: number | undefined): string {
+function remedy(code: number | undefined, details: string): string {
+  if (code === undefined && /credentials/i.test(details)) return ': give meshbot Google credentials (Workload Identity on GKE, or GOOGLE_APPLICATION_CREDENTIALS)';
   if (code === status.PERMISSION_DENIED) return ': grant meshbot\'s Google service account roles/monitoring.viewer on the project (GCP_PROJECT)';
   if (code === status.UNAUTHENTICATED) return ': check the credentials (Workload Identity or GOOGLE_APPLICATION_CREDENTIALS)';
   if (code === status.NOT_FOUND) return ': check GCP_PROJECT, the project whose metrics are read';

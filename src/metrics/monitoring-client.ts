@@ -13,8 +13,4 @@ export function createMonitoringClient(settings: MonitoringSettings): MetricServ
   return new MetricServiceClient({ ...(settings.projectId ? { projectId: settings.projectId } : {}), ...endpointOptions(settings.endpoint) });
 }
 
-export async function closeMonitoringClient(client: MetricServiceClient): Promise<void> {
-  await client.close();
-}
-
 export type { MetricServiceClient };

@@ -2,7 +2,7 @@ import type { MetricServiceClient } from '@google-cloud/monitoring';
 import type { TrafficWindow } from '../domain/rates/traffic-window.js';
 import { DESTINATION_LABEL, istioFilter, REQUEST_COUNT, RESPONSE_CODE_LABEL, ROUNDTRIP_LATENCIES } from './istio-metrics.js';
 import { DEFAULT_CALL_POLICY, listAllTimeSeries, type CallPolicy, type ListRequest } from './list-time-series.js';
-import { MetricsError } from './metrics-error.js';
+import { MetricsError, toMetricsError } from './metrics-error.js';
 import { countsByDestination, hostWindow, latencyByDestination, type WindowGrid } from './series-to-windows.js';
 
 /** Which traffic a bake is judged on: the migration's callers, to its two hosts. */
@@ -24,23 +24,37 @@ export interface RateSource {
   destinations(callerNamespace: string, sinceMs: number, untilMs: number): Promise<string[]>;
 }
 
-/** Cloud Monitoring through the real MetricServiceClient (ListTimeSeries, not MQL). */
+/**
+ * Cloud Monitoring through the real MetricServiceClient (ListTimeSeries, not MQL). The client is
+ * made on first use and made again after it failed to start (no credentials yet, say): its
+ * generated methods rethrow a failed start where nothing catches it, which would end the
+ * process, so every call first waits for the start here, where the failure is caught.
+ */
 export class CloudRateSource implements RateSource {
+  private client: MetricServiceClient | undefined;
+
   constructor(
-    private readonly client: MetricServiceClient,
-    /** The metrics scope (GCP_PROJECT), or how to learn it from the credentials. */
-    private readonly project: () => Promise<string>,
+    private readonly connect: () => MetricServiceClient,
+    /** The metrics scope (GCP_PROJECT); unset: the project of the credentials. */
+    private readonly projectId: string | undefined,
     private readonly policy: CallPolicy = DEFAULT_CALL_POLICY,
   ) {}
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close().catch(() => undefined);
+  }
 
   async windows(query: RateQuery): Promise<TrafficWindow[]> {
     const grid: WindowGrid = { startMs: query.startMs, windowMs: query.windowMs, count: Math.max(0, Math.round((query.endMs - query.startMs) / query.windowMs)) };
     if (grid.count === 0) return [];
     const services = [query.fromService, query.toService];
-    const name = await this.scope();
+    const client = await this.ready();
+    const name = await this.scope(client);
     const [counts, latencies] = await Promise.all([
-      listAllTimeSeries(this.client, this.aligned(name, query, REQUEST_COUNT, [DESTINATION_LABEL, RESPONSE_CODE_LABEL]), 'request counts', this.policy),
-      listAllTimeSeries(this.client, this.aligned(name, query, ROUNDTRIP_LATENCIES, [DESTINATION_LABEL]), 'latencies', this.policy),
+      listAllTimeSeries(client, this.aligned(name, query, REQUEST_COUNT, [DESTINATION_LABEL, RESPONSE_CODE_LABEL]), 'request counts', this.policy),
+      listAllTimeSeries(client, this.aligned(name, query, ROUNDTRIP_LATENCIES, [DESTINATION_LABEL]), 'latencies', this.policy),
     ]);
     const byHost = countsByDestination(counts, grid);
     const latency = latencyByDestination(latencies, grid);
@@ -53,9 +67,10 @@ export class CloudRateSource implements RateSource {
   }
 
   async destinations(callerNamespace: string, sinceMs: number, untilMs: number): Promise<string[]> {
+    const client = await this.ready();
     const series = await listAllTimeSeries(
-      this.client,
-      { name: await this.scope(), filter: istioFilter(REQUEST_COUNT, callerNamespace, []), interval: interval(sinceMs, untilMs), view: 'HEADERS', pageSize: 1000 },
+      client,
+      { name: await this.scope(client), filter: istioFilter(REQUEST_COUNT, callerNamespace, []), interval: interval(sinceMs, untilMs), view: 'HEADERS', pageSize: 1000 },
       'series discovery',
       this.policy,
     );
@@ -63,9 +78,21 @@ export class CloudRateSource implements RateSource {
   }
 
   /** Per-window sums (ALIGN_DELTA over the window, REDUCE_SUM across pods) grouped by `groupBy`. */
-  private async scope(): Promise<string> {
+  private async ready(): Promise<MetricServiceClient> {
+    const client = (this.client ??= this.connect());
     try {
-      return `projects/${await this.project()}`;
+      await client.initialize();
+      return client;
+    } catch (error) {
+      if (this.client === client) this.client = undefined;
+      void client.close().catch(() => undefined);
+      throw toMetricsError(error, 'client start');
+    }
+  }
+
+  private async scope(client: MetricServiceClient): Promise<string> {
+    try {
+      return `projects/${this.projectId ?? (await client.getProjectId())}`;
     } catch (error) {
       throw new MetricsError(`Cloud Monitoring: no project to read metrics from (${(error as Error).message}); set GCP_PROJECT`, undefined, false);
     }

@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import { JOB_NAMES, JobProducer, queueName, type JobName } from '../queue/queues.js';
 import { closeLoggingClient, createLoggingClient, type LoggingSettings } from '../logging/cloud-logging.js';
 import { CloudLogSource } from '../logging/log-source.js';
-import { closeMonitoringClient, createMonitoringClient, type MetricServiceClient, type MonitoringSettings } from '../metrics/monitoring-client.js';
+import { createMonitoringClient, type MonitoringSettings } from '../metrics/monitoring-client.js';
 import { CloudRateSource } from '../metrics/rate-source.js';
 import { createBoltApp, type SlackSettings } from '../slack/bolt-app.js';
 import { SlackGroupDirectory, SlackNotifier } from '../slack/slack-notifier.js';
@@ -60,7 +60,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   const clusters = kubeClusters(settings.kubeconfig);
   const metrics = new MeshbotMetrics();
   const loggingClient = createLoggingClient(settings.logging);
-  const monitoringClient = settings.monitoring ? createMonitoringClient(settings.monitoring) : undefined;
+  const monitoring = settings.monitoring;
+  const rates = monitoring ? new CloudRateSource(() => createMonitoringClient(monitoring), monitoring.projectId) : undefined;
   const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
   const deps: AppDeps = {
     migrations: settings.migrations,
@@ -73,7 +74,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     groups: new SlackGroupDirectory(slackClient),
     now,
     logs: new CloudLogSource(loggingClient, settings.logging.projectId),
-    rates: monitoringClient ? new CloudRateSource(monitoringClient, projectOf(settings.monitoring, monitoringClient)) : undefined,
+    rates,
     shutdown: shutdown.signal,
     metrics,
     newId: () => `op-${now().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`,
@@ -104,7 +105,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
       await step('ops server', () => new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined))));
       await step('workers', () => Promise.all(workers.map((w) => w.close())));
       await step('cloud logging', () => closeLoggingClient(loggingClient));
-      await step('cloud monitoring', async () => monitoringClient && closeMonitoringClient(monitoringClient));
+      await step('cloud monitoring', async () => rates?.close());
       await step('queues', () => producer.close());
       redis.disconnect();
     },
@@ -149,19 +150,6 @@ async function startSentinel(deps: AppDeps, store: SentinelStore, settings: Runt
   await queue.upsertJobScheduler('sentinel', { every: settings.sentinelEveryMs ?? 60_000 }, { name: 'sentinel', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   await queue.close();
   return new Worker(SENTINEL_QUEUE, sentinelProcessor(deps, store), { connection: redis, prefix: settings.queuePrefix });
-}
-
-/** GCP_PROJECT, else the project of the credentials, asked once (and again after a failure). */
-function projectOf(settings: MonitoringSettings | undefined, client: MetricServiceClient): () => Promise<string> {
-  let asked: Promise<string> | undefined;
-  return () => {
-    if (settings?.projectId) return Promise.resolve(settings.projectId);
-    asked ??= client.getProjectId().catch((error: unknown) => {
-      asked = undefined;
-      throw error;
-    });
-    return asked;
-  };
 }
 
 function portOf(server: Server): number | undefined {

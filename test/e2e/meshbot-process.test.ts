@@ -73,6 +73,9 @@ describe('meshbot as a process', () => {
     await driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: 'C0CHECKOUT', messageTs: message.ts });
     await eventually(() => expect(routeWeights(kube, 'payments', 'checkout')).toEqual({ [FROM]: 75, [TO]: 25 }), 10_000);
     await logs.waitForTail(10_000);
+    // No Google credentials here, and MONITORING_API_ENDPOINT unset: the client cannot start, and the process must not end over it.
+    const notice = await slack.waitForMessage((m) => m.thread_ts === message.ts && /judged on Envoy logs alone/.test(m.text ?? ''), 10_000);
+    expect(notice.text).toMatch(/Cloud Monitoring client start failed \(error: Could not load the default credentials.*\): give meshbot Google credentials/);
 
     const stopping = Date.now();
     first.child.kill('SIGTERM');
