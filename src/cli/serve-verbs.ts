@@ -13,6 +13,8 @@ export function serveVerb(role: keyof typeof ROLES) {
     const config = await loadConfig(io.env);
     if (!config.ok) throw new UsageError(config.error);
     const logger = createLogger(config.value.env.logLevel);
+    // A promise some library rejects with nobody listening must not take the bot down with every job it holds; say so loudly instead.
+    process.on('unhandledRejection', (reason) => logger.error({ err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'unhandled promise rejection (ignored; please report it)'));
     const running = await startMeshbot(runtimeSettings(config.value), ROLES[role] as Roles, logger);
     io.stderr(`meshbot ${role} running${running.port === undefined ? '' : ` on port ${running.port}`}\n`);
     await new Promise<void>((resolve) => {
