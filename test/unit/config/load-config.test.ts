@@ -1,3 +1,5 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -25,6 +27,18 @@ describe('loadConfig', () => {
       '  - /nonexistent/meshbot.yaml: no such file; set MESHBOT_CONFIG to the path of the migrations file.',
     ]);
     expect(!result.ok && result.error).not.toContain('user-secret-value');
+  });
+
+  it('refuses an analysis.window under 1m unless the metrics come from a local MetricService', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbot-config-'));
+    const file = join(dir, 'meshbot.yaml');
+    await writeFile(file, `${await readFile(join(FIXTURES, 'minimal.yaml'), 'utf8')}    analysis: { window: 5s }\n`);
+    const env = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, MESHBOT_CONFIG: file };
+    const refused = await loadConfig(env);
+    expect(!refused.ok && refused.error).toContain('migrations[0].analysis.window: must be at least 1m: Cloud Monitoring aligns metrics at 60 s at least (got 5s)');
+    const local = await loadConfig({ ...env, MONITORING_API_ENDPOINT: '127.0.0.1:8086' });
+    expect(local.ok && local.value.file.migrations[0]?.analysis?.windowMs).toBe(5000);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('indents a multi-line problem under its bullet', async () => {
