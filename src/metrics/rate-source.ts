@@ -52,10 +52,14 @@ export class CloudRateSource implements RateSource {
     const services = [query.fromService, query.toService];
     const client = await this.ready();
     const name = await this.scope(client);
-    const [counts, latencies] = await Promise.all([
-      listAllTimeSeries(client, this.aligned(name, query, REQUEST_COUNT, [DESTINATION_LABEL, RESPONSE_CODE_LABEL]), 'request counts', this.policy),
-      listAllTimeSeries(client, this.aligned(name, query, ROUNDTRIP_LATENCIES, [DESTINATION_LABEL]), 'latencies', this.policy),
-    ]);
+    // One query failing stops the other's retries: its answer would be of no use.
+    const stop = new AbortController();
+    const read = (metric: string, groupBy: string[], what: string) =>
+      listAllTimeSeries(client, this.aligned(name, query, metric, groupBy), what, this.policy, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      });
+    const [counts, latencies] = await Promise.all([read(REQUEST_COUNT, [DESTINATION_LABEL, RESPONSE_CODE_LABEL], 'request counts'), read(ROUNDTRIP_LATENCIES, [DESTINATION_LABEL], 'latencies')]);
     const byHost = countsByDestination(counts, grid);
     const latency = latencyByDestination(latencies, grid);
     return Array.from({ length: grid.count }, (_, i) => ({

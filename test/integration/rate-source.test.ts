@@ -27,7 +27,7 @@ let clockMs = T0;
 let server: MonitoringServer;
 const opened: CloudRateSource[] = [];
 
-const FAST: CallPolicy = { timeoutMs: 500, attempts: 3, backoffMs: 10, maxPages: 20 };
+const FAST: CallPolicy = { timeoutMs: 500, attempts: 3, backoffMs: 10, maxPages: 20, deadlineMs: 5000 };
 /** The real client (createMonitoringClient) made by CloudRateSource on first use, for `projectId` (default the server's). */
 function source(policy: CallPolicy = FAST, projectId: string = server.projectId): CloudRateSource {
   const made = new CloudRateSource(() => createMonitoringClient({ projectId, endpoint: server.endpoint }), projectId, policy);
@@ -181,6 +181,15 @@ describe('CloudRateSource.destinations', () => {
     expect(server.calls[1]!.page_token).not.toBe('');
     expect(server.calls[2]!.page_token).not.toBe(server.calls[1]!.page_token);
   });
+
+  it('more pages than the policy allows fail the query rather than answer with part of it', async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `svc-${String(i).padStart(4, '0')}.payments.svc`);
+    server.addPoints(names.map((name) => ({ metricType: REQUEST_COUNT, metricLabels: { destination_service_name: name, source_workload_namespace: 'payments', response_code: '200' }, points: [{ endTime: T0 + MINUTE, value: 1 }] })));
+    clockMs = T0 + 5 * MINUTE;
+    const error = await source({ ...FAST, maxPages: 1 }).destinations('payments', T0, T0 + 5 * MINUTE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MetricsError);
+    expect((error as Error).message).toBe('Cloud Monitoring series discovery: more than 1 pages; nothing was judged on part of the data');
+  });
 });
 
 describe('Cloud Monitoring faults', () => {
@@ -247,7 +256,7 @@ describe('Cloud Monitoring faults', () => {
   it('an answer slower than timeoutMs fails with DEADLINE_EXCEEDED as a MetricsError, each attempt bounded by the timeout', async () => {
     startTraffic();
     server.delayCalls(600);
-    const policy: CallPolicy = { timeoutMs: 150, attempts: 3, backoffMs: 10, maxPages: 20 };
+    const policy: CallPolicy = { timeoutMs: 150, attempts: 3, backoffMs: 10, maxPages: 20, deadlineMs: 5000 };
     const started = Date.now();
     const error = await source(policy).destinations('payments', T0, T0 + 5 * MINUTE).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
@@ -258,5 +267,27 @@ describe('Cloud Monitoring faults', () => {
     // Three attempts of 150 ms and 10 + 20 ms of backoff; far below three held answers (1,800 ms).
     expect(elapsed).toBeGreaterThanOrEqual(3 * 150);
     expect(elapsed).toBeLessThan(1200);
+  });
+
+  it('the whole query stops at its deadline, retries included', async () => {
+    startTraffic();
+    server.delayCalls(300);
+    const policy: CallPolicy = { timeoutMs: 250, attempts: 10, backoffMs: 10, maxPages: 20, deadlineMs: 600 };
+    const started = Date.now();
+    const error = await source(policy).destinations('payments', T0, T0 + 5 * MINUTE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MetricsError);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(server.calls.length).toBeLessThan(5);
+  });
+
+  it('when one of the two queries of a window read fails for good, the other stops retrying', async () => {
+    startTraffic();
+    // The first query answered is refused for good; the other meets UNAVAILABLE, which it would retry 4 times over 750 ms.
+    server.failCalls(1, status.PERMISSION_DENIED);
+    server.failAllCalls(status.UNAVAILABLE);
+    const error = await source({ ...FAST, attempts: 5, backoffMs: 50 }).windows(query()).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('PERMISSION_DENIED');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(server.calls).toHaveLength(2);
   });
 });

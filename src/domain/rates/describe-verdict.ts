@@ -10,6 +10,7 @@ export interface HostNames {
 export function formatRate(rate: number | undefined): string {
   if (rate === undefined) return '–';
   const percent = rate * 100;
+  if (percent > 0 && percent < 0.001) return '< 0.001%';
   return `${Number(percent.toFixed(percent < 0.1 && percent > 0 ? 3 : 2))}%`;
 }
 
@@ -41,7 +42,7 @@ function findingText(finding: RuleFinding, verdict: RateVerdict, hosts: HostName
     case 'error-rate':
       return `${hosts.to} failed ${formatRate(to.rate)} of ${formatCount(to.requests)} requests (${formatCount(to.failed)}), above the limit of ${formatRate(rules.errorRate)} (rollbackOn.errorRate)`;
     case 'worse-than-old':
-      return `${hosts.to} failed ${formatRate(to.rate)} against ${formatRate(from.rate)} for ${hosts.from} in the same minutes, ${formatRate((to.rate ?? 0) - (from.rate ?? 0))} worse (more than ${formatRate(minDifference(rules))} matters; p ${formatP(finding.pValue)})`;
+      return `${hosts.to} failed ${formatRate(to.rate)} against ${formatRate(from.rate)} for ${hosts.from} in the same windows, ${formatRate((to.rate ?? 0) - (from.rate ?? 0))} worse (more than ${formatRate(minDifference(rules))} matters; p ${formatP(finding.pValue)})`;
     case 'latency':
       return `latency: ${hosts.to} p99 ${formatMs(to.p99Ms)} against ${formatMs(from.p99Ms)} for ${hosts.from}, above ${rules.latencyP99Ratio} × (rollbackOn.latencyP99Ratio) and ${rules.latencyFloorMs} ms more (p ${formatP(finding.pValue)})`;
   }

@@ -21,15 +21,16 @@ export function rateTable(report: RateReport): Block {
   const span = verdict.windows.length > 0 ? `${clock(verdict.windows[0]?.startMs)}–${clock(verdict.windows.at(-1)?.endMs)} UTC` : 'no windows';
   return codeBlock([
     `${'host'.padEnd(width)}${'requests'.padStart(10)}${'failed'.padStart(8)}${'rate'.padStart(8)}${'p99'.padStart(9)}`,
-    row(`new ${hosts.to}`, verdict.to, `  (limit ${formatRate(verdict.rules.errorRate)}, p99 ≤ ${verdict.rules.latencyP99Ratio} × old)`),
+    row(`new ${hosts.to}`, verdict.to, `  (limit ${formatRate(verdict.rules.errorRate)}, p99 ≤ ${verdict.rules.latencyP99Ratio} × old or + ${verdict.rules.latencyFloorMs} ms)`),
     row(`old ${hosts.from}`, verdict.from),
     `new host's failed share by window: ${rateSparkline(verdict)}  (${span})`,
   ]);
 }
 
-/** `10:41`, from epoch ms. */
+/** `10:41`, or `10:41:05` when not on a minute, from epoch ms. */
 export function clock(ms: number | undefined): string {
-  return ms === undefined ? '?' : new Date(ms).toISOString().slice(11, 16);
+  if (ms === undefined) return '?';
+  return new Date(ms).toISOString().slice(11, ms % 60_000 === 0 ? 16 : 19);
 }
 
 /** One line of totals, for message texts (notifications show no blocks). */

@@ -56,7 +56,7 @@ describe('describe-verdict texts', () => {
     expect(verdict.status).toBe('breach');
     expect(breachReasons(verdict, HOSTS)).toEqual([
       'cr-gcpbackend.com failed 3% of 6,000 requests (180), above the limit of 2% (rollbackOn.errorRate)',
-      'cr-gcpbackend.com failed 3% against 0.1% for cr-service-entry.com in the same minutes, 2.9% worse (more than 0.2% matters; p < 0.000001)',
+      'cr-gcpbackend.com failed 3% against 0.1% for cr-service-entry.com in the same windows, 2.9% worse (more than 0.2% matters; p < 0.000001)',
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('the rate table', () => {
     expect(verdict.status).toBe('healthy');
     expect(tableLines(report(verdict))).toEqual([
       'host                      requests  failed    rate      p99',
-      'new cr-gcpbackend.com       10,000       5   0.05%    96 ms  (limit 2%, p99 ≤ 1.5 × old)',
+      'new cr-gcpbackend.com       10,000       5   0.05%    96 ms  (limit 2%, p99 ≤ 1.5 × old or + 25 ms)',
       'old cr-service-entry.com    30,000      15   0.05%    96 ms',
       "new host's failed share by window: ▁▁▁▁▁  (10:00–10:05 UTC)",
     ]);
@@ -118,14 +118,15 @@ describe('the rate table', () => {
 
   it('shows a missing host as dashes and a breach window by window', () => {
     const none = judgeRates(minutes(3, () => ({ to: hostCounts(0, 0), from: hostCounts(900, 1) })), true, RULES);
-    expect(tableLines(report(none))[1]).toBe('new cr-gcpbackend.com            0       0       –        –  (limit 2%, p99 ≤ 1.5 × old)');
+    expect(tableLines(report(none))[1]).toBe('new cr-gcpbackend.com            0       0       –        –  (limit 2%, p99 ≤ 1.5 × old or + 25 ms)');
     const lines = tableLines(report(rateBreach()));
-    expect(lines[1]).toBe('new cr-gcpbackend.com        6,000     180      3%        –  (limit 2%, p99 ≤ 1.5 × old)');
+    expect(lines[1]).toBe('new cr-gcpbackend.com        6,000     180      3%        –  (limit 2%, p99 ≤ 1.5 × old or + 25 ms)');
     expect(lines[3]).toBe("new host's failed share by window: ▆█▄  (10:00–10:03 UTC)");
   });
 
   it('reads clock times in UTC and sums both hosts in one line for notifications', () => {
-    expect(clock(Date.parse('2026-12-01T23:59:30Z'))).toBe('23:59');
+    expect(clock(Date.parse('2026-12-01T23:59:30Z'))).toBe('23:59:30');
+    expect(clock(Date.parse('2026-12-01T23:59:00Z'))).toBe('23:59');
     expect(clock(undefined)).toBe('?');
     expect(rateSummary(report(healthy()))).toBe('cr-gcpbackend.com failed 0.05% of 10,000 requests (p99 96 ms), cr-service-entry.com 0.05% of 30,000 (p99 96 ms)');
   });
