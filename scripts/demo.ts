@@ -1,15 +1,22 @@
 /**
  * `npm run demo`: the whole flow on one machine, no Slack workspace, cluster or cloud account.
- * Starts redis-server (unless REDIS_URL is set), local Slack / Kubernetes / Cloud Logging
- * servers seeded with the seeds' example, runs `meshbot all` as the product runs it, plays a
- * migration and prints the Slack thread as it happens. Ends by itself with status 0.
+ * Starts redis-server (unless REDIS_URL is set), local Slack / Kubernetes / Cloud Logging /
+ * Cloud Monitoring servers seeded with the seeds' example, runs `meshbot all` as the product
+ * runs it, plays a migration and prints the Slack thread as it happens. Ends by itself with
+ * status 0.
+ *
+ * Bakes are judged on Cloud Monitoring rates in 1 s windows (the local MetricService aligns at
+ * 1 s; the migrations file may say `analysis.window: 1s` because MONITORING_API_ENDPOINT is on
+ * loopback): the 10% step is healthy (0.05 % 503s on the new host against 0.1 % on the old),
+ * the 50% step fails 5 % of its requests and is rolled back on the rates.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeApiServer } from '../test/harness/kube-api-server.js';
-import { istioProxyAccessLog, tdPermissionDenied } from '../test/harness/log-samples.js';
+import { istioProxyAccessLog } from '../test/harness/log-samples.js';
 import { startLoggingServer } from '../test/harness/logging-server.js';
+import { startMonitoringServer, type HostTraffic, type MonitoringServer } from '../test/harness/monitoring-server.js';
 import { startRedis, type RedisInstance } from '../test/harness/redis-server.js';
 import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../test/harness/slack-api-server.js';
 import { SlackDriver } from '../test/harness/slack-driver.js';
@@ -23,6 +30,8 @@ const INCIDENTS = 'C0INCIDENTS';
 const FROM = 'cr-service-entry.com';
 const TO = 'cr-gcpbackend.com';
 const NAMES: Record<string, string> = { U0BOB: 'bob', U0ALICE: 'alice', meshbot: 'meshbot' };
+/** The MetricService's sample period and the bakes' window: 1 s stands for Cloud Monitoring's minute. */
+const WINDOW_MS = 1000;
 
 const MIGRATIONS = `migrations:
   - name: cr-gcpbackend-migration
@@ -36,7 +45,8 @@ const MIGRATIONS = `migrations:
     incidentChannel: ${INCIDENTS}
     steps: [10, 25, 50, 100]
     bake: 4s
-    rollbackOn: { errors: 20, errorRate: 0.02, classes: [td-permission-denied] }
+    rollbackOn: { errorRate: 0.02, classes: [td-permission-denied] }
+    analysis: { window: 1s, metricsDelay: 1s, maxBake: 8s }
 `;
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -48,43 +58,51 @@ async function main(): Promise<void> {
   const slack = await startSlackApiServer({ token: TOKEN, channels: [CHANNEL, INCIDENTS], users: { U0BOB: { name: 'bob' }, U0ALICE: { name: 'alice' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
   const logs = await startLoggingServer({ projectId: 'demo-project' });
+  const monitoring = await startMonitoringServer({ projectId: logs.projectId, samplePeriodMs: WINDOW_MS, minAlignmentSeconds: 1, visibilityDelayMs: 200 });
+  monitoring.setTraffic(traffic(FROM, 3000, 0.001));
   seedCluster(kube);
   await kube.writeKubeconfig(join(dir, 'kubeconfig'));
   await writeFile(join(dir, 'meshbot.yaml'), MIGRATIONS);
   const port = await freePort();
   const meshbot = spawnMeshbot('all', {
     SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, PORT: String(port), REDIS_URL: redis.url,
-    KUBECONFIG: join(dir, 'kubeconfig'), GCP_PROJECT: logs.projectId, LOGGING_API_ENDPOINT: logs.endpoint, MESHBOT_CONFIG: join(dir, 'meshbot.yaml'),
+    KUBECONFIG: join(dir, 'kubeconfig'), GCP_PROJECT: logs.projectId, LOGGING_API_ENDPOINT: logs.endpoint, MONITORING_API_ENDPOINT: monitoring.endpoint, MESHBOT_CONFIG: join(dir, 'meshbot.yaml'),
     MESHBOT_QUEUE_PREFIX: `{meshbot-demo-${process.pid}}`, LOG_LEVEL: 'warn',
   });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`);
-    say(`meshbot all is up on :${port} (redis ${redis.url}, Slack, Kubernetes and Cloud Logging on loopback)\n`);
+    say(`meshbot all is up on :${port} (redis ${redis.url}, Slack, Kubernetes, Cloud Logging and Cloud Monitoring on loopback)\n`);
     printThreadLive(slack);
     const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, api: slack });
-    await play(driver, slack, logs, kube);
+    await play(driver, slack, logs, monitoring, kube);
     say('\nFinal VirtualService payments/cr-gcpbackend-migration:');
     say(JSON.stringify((kube.getObject('virtualservices', 'payments', 'cr-gcpbackend-migration') as { spec: unknown }).spec, null, 2));
+  } catch (error) {
+    process.stderr.write(`meshbot's output:\n${meshbot.output()}\n`);
+    throw error;
   } finally {
     meshbot.child.kill('SIGTERM');
     await meshbot.exited;
-    await Promise.all([slack.close(), kube.close(), logs.close(), redis.stop()]);
+    await Promise.all([slack.close(), kube.close(), logs.close(), monitoring.close(), redis.stop()]);
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function play(driver: SlackDriver, slack: SlackApiServer, logs: Awaited<ReturnType<typeof startLoggingServer>>, kube: Awaited<ReturnType<typeof startKubeApiServer>>): Promise<void> {
+/** `perWindow` requests each 1 s window (requestsPerMinute counts minutes of the server's clock), `errorShare` of them answered 503. */
+const traffic = (host: string, perWindow: number, errorShare: number): HostTraffic => ({ destinationService: host, requestsPerMinute: perWindow * (60_000 / WINDOW_MS), errorShare, p50Ms: 20, p99Ms: 80 });
+
+async function play(driver: SlackDriver, slack: SlackApiServer, logs: Awaited<ReturnType<typeof startLoggingServer>>, monitoring: MonitoringServer, kube: Awaited<ReturnType<typeof startKubeApiServer>>): Promise<void> {
   const first = await requestAndApprove(driver, slack, 'shift 10%', 0);
-  say('… traffic flows; the sidecars log successful requests');
+  say(`… traffic flows: ${FROM} 3,000 requests a window at 0.1 % 503s, ${TO} 1,000 at 0.05 %; the sidecars also log successful requests`);
+  monitoring.setTraffic(traffic(TO, 1000, 0.0005));
   await logs.waitForTail(10_000);
   logs.append(Array.from({ length: 30 }, () => istioProxyAccessLog({ projectId: logs.projectId, upstreamCluster: `outbound|443||${TO}`, authority: TO, now: new Date() })));
   await slack.waitForMessage((m) => m.kind === 'message' && m.thread_ts === first && (m.text ?? '').startsWith('💚 Healthy'), 15_000);
   await pause(300);
   const second = await requestAndApprove(driver, slack, 'shift 50%', 1);
-  await logs.waitForTail(10_000);
-  say('… the Cloud Run sidecars start failing: Traffic Director denies them their config');
-  logs.append(Array.from({ length: 3 }, () => tdPermissionDenied({ projectId: logs.projectId, service: 'checkout', now: new Date() })));
-  await slack.waitForMessage((m) => m.kind === 'message' && m.thread_ts === second && (m.text ?? '').startsWith('↩️ Rolled back'), 10_000);
+  say(`… at 50% the new revision starts failing: ${TO} answers 5 % of its requests with 503`);
+  monitoring.setTraffic(traffic(TO, 3000, 0.05));
+  await slack.waitForMessage((m) => m.kind === 'message' && m.thread_ts === second && (m.text ?? '').startsWith('↩️ Rolled back'), 15_000);
   await slack.waitForMessage((m) => m.kind === 'message' && m.channel === INCIDENTS, 10_000);
   await pause(300);
   const weights = (kube.getObject('virtualservices', 'payments', 'cr-gcpbackend-migration') as { spec: { http: { route: { destination: { host: string }; weight: number }[] }[] } }).spec.http[0]?.route.map((r) => `${r.destination.host} ${r.weight}`);
@@ -104,13 +122,17 @@ async function requestAndApprove(driver: SlackDriver, slack: SlackApiServer, tex
   return parent.ts;
 }
 
-/** Prints every message as Slack would show it, replies indented under their thread; for an update, only the lines that changed. */
+/**
+ * Prints every message as Slack would show it, replies indented under their thread; for an update, only the lines that changed.
+ * A code block of several lines (the rates table) gets its fences on lines of their own, as Slack draws it as a box.
+ */
 function printThreadLive(slack: SlackApiServer): void {
   const shown = new Map<string, string[]>();
   slack.onRecord((record) => {
     if (record.kind !== 'message') return;
     const lines = renderMessage(record)
       .replace(/@(U0\w+)/g, (_, id: string) => `@${NAMES[id] ?? id}`)
+      .replace(/```([^`]*\n[^`]*)```/g, (_, code: string) => `\`\`\`\n${code}\n\`\`\``)
       .split('\n')
       .filter((line) => !/^\(updated/.test(line.trim()));
     const before = shown.get(record.ts);
