@@ -42,10 +42,15 @@ function findingText(finding: RuleFinding, verdict: RateVerdict, hosts: HostName
     case 'error-rate':
       return `${hosts.to} failed ${formatRate(to.rate)} of ${formatCount(to.requests)} requests (${formatCount(to.failed)}), above the limit of ${formatRate(rules.errorRate)} (rollbackOn.errorRate)`;
     case 'worse-than-old':
-      return `${hosts.to} failed ${formatRate(to.rate)} against ${formatRate(from.rate)} for ${hosts.from} in the same windows, ${formatRate((to.rate ?? 0) - (from.rate ?? 0))} worse (more than ${formatRate(minDifference(rules))} matters; p ${formatP(finding.pValue)})`;
+      return `${hosts.to} failed ${formatRate(to.rate)} against ${formatRate(from.rate)} for ${hosts.from} in the same windows: ${formatPoints((to.rate ?? 0) - (from.rate ?? 0))} worse, where ${formatPoints(minDifference(rules))} is what matters (chance p ${formatP(finding.pValue)})`;
     case 'latency':
       return `latency: ${hosts.to} p99 ${formatMs(to.p99Ms)} against ${formatMs(from.p99Ms)} for ${hosts.from}, above ${rules.latencyP99Ratio} × (rollbackOn.latencyP99Ratio) and ${rules.latencyFloorMs} ms more (p ${formatP(finding.pValue)})`;
   }
+}
+
+/** A difference of shares in percentage points: `2.9 points`. */
+function formatPoints(difference: number): string {
+  return `${formatRate(difference).replace('%', '')} points`;
 }
 
 function formatP(p: number | undefined): string {

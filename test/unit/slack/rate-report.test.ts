@@ -56,7 +56,7 @@ describe('describe-verdict texts', () => {
     expect(verdict.status).toBe('breach');
     expect(breachReasons(verdict, HOSTS)).toEqual([
       'cr-gcpbackend.com failed 3% of 6,000 requests (180), above the limit of 2% (rollbackOn.errorRate)',
-      'cr-gcpbackend.com failed 3% against 0.1% for cr-service-entry.com in the same windows, 2.9% worse (more than 0.2% matters; p < 0.000001)',
+      'cr-gcpbackend.com failed 3% against 0.1% for cr-service-entry.com in the same windows: 2.9 points worse, where 0.2 points is what matters (chance p < 0.000001)',
     ]);
   });
 
