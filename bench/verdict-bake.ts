@@ -4,8 +4,9 @@
  */
 import { judgeRates, type RateRules } from '../src/domain/rates/judge-rates.js';
 import type { TrafficWindow } from '../src/domain/rates/traffic-window.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 import { countRuleVerdict, flaggerVerdict } from './peer-rules.js';
-import { mixSeed, mulberry32, simulateWindows, type HostProfile } from './verdict-model.js';
+import { mixSeed, simulateWindows, type HostProfile } from './verdict-model.js';
 
 export const BAKE_WINDOWS = 10;
 export const MAX_BAKE_WINDOWS = 3 * BAKE_WINDOWS;
@@ -64,7 +65,7 @@ export interface BakeSetup {
 export function runBakes(setup: BakeSetup): Record<RuleName, Tally> {
   const tallies = { meshbot: tally(), flagger: tally(), countRule: tally() };
   for (let bake = 0; bake < setup.bakes; bake++) {
-    const windows = simulateWindows(mulberry32(mixSeed(setup.seed, setup.scenarioIndex, bake)), setup.to, setup.from, MAX_BAKE_WINDOWS);
+    const windows = simulateWindows(seededRandom(mixSeed(setup.seed, setup.scenarioIndex, bake)), setup.to, setup.from, MAX_BAKE_WINDOWS);
     const meshbot = meshbotBake(windows, setup.rules);
     count(tallies.meshbot, meshbot.outcome, meshbot.windows);
     if (meshbot.extended) tallies.meshbot.extended++;

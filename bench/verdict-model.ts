@@ -7,20 +7,7 @@
 import { logGamma } from '../src/domain/rates/binomial.js';
 import type { LatencyHistogram } from '../src/domain/rates/latency-histogram.js';
 import type { HostCounts, TrafficWindow } from '../src/domain/rates/traffic-window.js';
-
-export type Rng = () => number;
-
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same stream. Uniform in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Random } from '../test/support/seeded-random.js';
 
 /** A 32-bit seed from several integers (murmur3's finalizer over a running mix), so each bake has a stream of its own. */
 export function mixSeed(...parts: readonly number[]): number {
@@ -64,14 +51,14 @@ function fromMode(u: number, mode: number, pmfMode: number, hi: number, up: (k: 
   }
 }
 
-export function poisson(rng: Rng, mean: number): number {
+export function poisson(rng: Random, mean: number): number {
   if (!(mean > 0)) return 0;
   const mode = Math.floor(mean);
   const pmfMode = Math.exp(mode * Math.log(mean) - mean - logGamma(mode + 1));
   return fromMode(rng(), mode, pmfMode, Number.POSITIVE_INFINITY, (k, pk) => (pk * mean) / (k + 1), (k, pk) => (pk * k) / mean);
 }
 
-export function binomial(rng: Rng, n: number, p: number): number {
+export function binomial(rng: Random, n: number, p: number): number {
   if (n <= 0 || p <= 0) return 0;
   if (p >= 1) return n;
   if (p > 0.5) return n - binomial(rng, n, 1 - p);
@@ -105,7 +92,7 @@ export function bucketShares(p50Ms: number, p99Ms: number): number[] {
 }
 
 /** `count` requests spread over the buckets (a multinomial, as successive conditional binomials). */
-export function sampleHistogram(rng: Rng, count: number, shares: readonly number[]): LatencyHistogram {
+export function sampleHistogram(rng: Random, count: number, shares: readonly number[]): LatencyHistogram {
   const counts = new Array<number>(shares.length).fill(0);
   let left = count;
   let mass = 1;
@@ -131,7 +118,7 @@ export interface HostProfile {
 const START_MS = Date.parse('2026-12-01T10:00:00Z');
 
 /** `count` one-minute windows of both hosts, from one seeded stream. */
-export function simulateWindows(rng: Rng, to: HostProfile, from: HostProfile, count: number): TrafficWindow[] {
+export function simulateWindows(rng: Random, to: HostProfile, from: HostProfile, count: number): TrafficWindow[] {
   const toShares = bucketShares(to.p50Ms, to.p99Ms);
   const fromShares = bucketShares(from.p50Ms, from.p99Ms);
   const host = (profile: HostProfile, shares: readonly number[]): HostCounts => {

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLoggingServer } from './logging-server.js';
 import type { LoggingServer } from './logging-server.js';
+import { rejection } from '../support/grpc-rejection.js';
 import { cloudRunSidecarAccessLog, cloudRunSidecarLog, csmTrafficLog, istioProxyAccessLog, tdPermissionDenied, xdsClosed13 } from './log-samples.js';
 
 const MINUTE = 60_000;
@@ -50,15 +51,6 @@ function minutesAgo(minutes: number): Date {
 /** The client hands back the next request (or null) for callers that page themselves. */
 function asQuery(nextQuery: unknown): GetEntriesRequest | undefined {
   return (nextQuery ?? undefined) as GetEntriesRequest | undefined;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('ListLogEntries through the real client', () => {

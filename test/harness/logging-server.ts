@@ -5,12 +5,13 @@
  * Every other method answers UNIMPLEMENTED.
  */
 import * as grpc from '@grpc/grpc-js';
+import { FaultQueue, startLocalGrpcServer, unaryMethod } from './grpc-server.js';
+import type { LocalGrpcServer } from './grpc-server.js';
 import { DEFAULT_PROJECT_ID, normalizeEntry, toProtoLogEntry } from './logging/entries.js';
 import type { LogEntryInput, StoredLogEntry } from './logging/entries.js';
 import { listPage } from './logging/list.js';
 import type { ListLogEntriesRequest } from './logging/list.js';
 import { loggingServiceDefinition } from './logging/protos.js';
-import { RpcError, toStatus } from './logging/rpc-error.js';
 import { TailHub } from './logging/tail.js';
 import type { Suppression, TailLogEntriesRequest, TailResponse, TailSession } from './logging/tail.js';
 
@@ -28,11 +29,6 @@ export interface LoggingServerOptions {
   now?: () => Date;
   /** Live tail sessions allowed at once (Cloud Logging allows 10 per project); default unlimited. */
   maxTailSessions?: number;
-}
-
-export interface ListFault {
-  code: grpc.status;
-  details: string;
 }
 
 export interface LoggingServer {
@@ -75,35 +71,21 @@ export interface LoggingServer {
 
 const QUOTA_DETAILS =
   "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'";
-const SHUTDOWN_GRACE_MS = 1000;
 
 export async function startLoggingServer(options: LoggingServerOptions = {}): Promise<LoggingServer> {
   const state = new LoggingState(options);
-  const server = new grpc.Server();
-  server.addService(loggingServiceDefinition(), {
-    ListLogEntries: (call: grpc.ServerUnaryCall<ListLogEntriesRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      void state.answerList(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toStatus(error)),
-      );
-    },
+  const server = await startLocalGrpcServer(loggingServiceDefinition(), {
+    ListLogEntries: unaryMethod((request: ListLogEntriesRequest) => state.answerList(request)),
     TailLogEntries: (call: grpc.ServerDuplexStream<TailLogEntriesRequest, TailResponse>) => state.tails.handle(call),
   });
-  const port = await bind(server);
-  return createFacade(state, server, port);
+  return createFacade(state, server);
 }
 
-function bind(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
-  });
-}
-
-function createFacade(state: LoggingState, server: grpc.Server, port: number): LoggingServer {
+function createFacade(state: LoggingState, server: LocalGrpcServer): LoggingServer {
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `127.0.0.1:${port}`,
-    port,
+    endpoint: server.endpoint,
+    port: server.port,
     projectId: state.projectId,
     entries: state.entries,
     listCalls: state.listCalls,
@@ -118,9 +100,9 @@ function createFacade(state: LoggingState, server: grpc.Server, port: number): L
     },
     append: (entries) => state.append(entries),
     reset: () => state.reset(),
-    exhaustListQuota: (times = 1) => state.addListFaults(times, grpc.status.RESOURCE_EXHAUSTED, QUOTA_DETAILS),
-    failListCalls: (times, code, details = grpc.status[code]) => state.addListFaults(times, code, details),
-    delayListCalls: (ms) => state.setListDelay(ms),
+    exhaustListQuota: (times = 1) => state.listFaults.add(times, { code: grpc.status.RESOURCE_EXHAUSTED, details: QUOTA_DETAILS }),
+    failListCalls: (times, code, details = grpc.status[code]) => state.listFaults.add(times, { code, details }),
+    delayListCalls: (ms) => (state.listFaults.delayMs = ms),
     failTails: (code = grpc.status.UNAVAILABLE, details = 'The service is currently unavailable.') => state.tails.fail(code, details),
     endTails: () => state.tails.endAll(),
     stallTails: () => state.tails.stall(),
@@ -136,8 +118,8 @@ class LoggingState {
   readonly entries: StoredLogEntry[] = [];
   readonly listCalls: ListLogEntriesRequest[] = [];
   readonly tails: TailHub;
-  private readonly listFaults: ListFault[] = [];
-  private listDelayMs = 0;
+  /** Faults and the delay for ListLogEntries. */
+  readonly listFaults = new FaultQueue();
   private insertIdSequence = 0;
   private readonly now: () => Date;
 
@@ -157,9 +139,7 @@ class LoggingState {
 
   async answerList(request: ListLogEntriesRequest): Promise<unknown> {
     this.listCalls.push(request);
-    if (this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
-    const fault = this.listFaults.shift();
-    if (fault) throw new RpcError(fault.code, fault.details);
+    await this.listFaults.hold();
     const page = listPage(this.entries, request);
     return { entries: page.entries.map(toProtoLogEntry), next_page_token: page.nextPageToken };
   }
@@ -167,31 +147,13 @@ class LoggingState {
   reset(): void {
     this.entries.length = 0;
     this.listCalls.length = 0;
-    this.listFaults.length = 0;
-    this.listDelayMs = 0;
+    this.listFaults.reset();
   }
 
-  setListDelay(ms: number): void {
-    this.listDelayMs = ms;
-  }
-
-  addListFaults(times: number, code: grpc.status, details: string): void {
-    for (let i = 0; i < times; i++) this.listFaults.push({ code, details });
-  }
-
-  async shutDown(server: grpc.Server): Promise<void> {
+  async shutDown(server: LocalGrpcServer): Promise<void> {
     this.tails.endAll();
     this.tails.rejectWaiters('the logging server was closed');
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, SHUTDOWN_GRACE_MS);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await server.shutDown();
   }
 
   private nextInsertId(): string {

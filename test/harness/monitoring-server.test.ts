@@ -4,6 +4,7 @@ import type { protos } from '@google-cloud/monitoring';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { distributionPercentile, ISTIO_LATENCY_BOUNDS, podName, REQUEST_COUNT, ROUNDTRIP_LATENCIES, startMonitoringServer } from './monitoring-server.js';
 import type { MonitoringServer, MonitoringServerOptions } from './monitoring-server.js';
+import { rejection } from '../support/grpc-rejection.js';
 
 type Request = protos.google.monitoring.v3.IListTimeSeriesRequest;
 type Series = protos.google.monitoring.v3.ITimeSeries;
@@ -55,15 +56,6 @@ function sumBy(period: number, groupByFields: string[], aligner: Aggregation['pe
 async function list(request: Request, target = client): Promise<Series[]> {
   const [series] = await target.listTimeSeries({ name: `projects/${server.projectId}`, view: 'FULL', ...request }, { autoPaginate: false });
   return series;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const endMs = (point: protos.google.monitoring.v3.IPoint) => Number(point.interval!.endTime!.seconds) * SECOND;

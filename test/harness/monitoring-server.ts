@@ -16,8 +16,9 @@
  * which counts in full under the new profile; earlier periods keep the profile they had.
  */
 import * as grpc from '@grpc/grpc-js';
+import { FaultQueue, startLocalGrpcServer, unaryMethod } from './grpc-server.js';
+import type { LocalGrpcServer } from './grpc-server.js';
 import { DEFAULT_PROJECT_ID } from './logging/entries.js';
-import { RpcError, toStatus } from './logging/rpc-error.js';
 import { listTimeSeries } from './monitoring/list.js';
 import type { ListTimeSeriesRequest, ListTimeSeriesResponse, SeriesSource } from './monitoring/list.js';
 import { ISTIO_METRICS } from './monitoring/metrics.js';
@@ -80,13 +81,6 @@ export interface MonitoringServer {
   close(): Promise<void>;
 }
 
-interface Fault {
-  code: grpc.status;
-  details: string;
-}
-
-const SHUTDOWN_GRACE_MS = 1000;
-
 const DEFAULT_DETAILS: Partial<Record<grpc.status, string>> = {
   [grpc.status.RESOURCE_EXHAUSTED]:
     "Quota exceeded for quota metric 'Time series queries' and limit 'Time series queries per minute' of service 'monitoring.googleapis.com'",
@@ -98,42 +92,28 @@ const DEFAULT_DETAILS: Partial<Record<grpc.status, string>> = {
 
 export async function startMonitoringServer(options: MonitoringServerOptions = {}): Promise<MonitoringServer> {
   const state = new MonitoringState(options);
-  const server = new grpc.Server();
-  server.addService(metricServiceDefinition(), {
-    ListTimeSeries: (call: grpc.ServerUnaryCall<ListTimeSeriesRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      void state.answerList(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toStatus(error)),
-      );
-    },
+  const server = await startLocalGrpcServer(metricServiceDefinition(), {
+    ListTimeSeries: unaryMethod((request: ListTimeSeriesRequest) => state.answerList(request)),
   });
-  const port = await bind(server);
-  return createFacade(state, server, port);
+  return createFacade(state, server);
 }
 
-function bind(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
-  });
-}
-
-function createFacade(state: MonitoringState, server: grpc.Server, port: number): MonitoringServer {
-  let closing: Promise<void> | undefined;
+function createFacade(state: MonitoringState, server: LocalGrpcServer): MonitoringServer {
   const detailsFor = (code: grpc.status, details?: string) => details ?? DEFAULT_DETAILS[code] ?? grpc.status[code];
   return {
-    endpoint: `127.0.0.1:${port}`,
-    port,
+    endpoint: server.endpoint,
+    port: server.port,
     projectId: state.projectId,
     calls: state.calls,
     setTraffic: (traffic) => state.setTraffic(traffic),
     stopTraffic: (destinationService) => state.traffic.stop(destinationService, state.nowMs()),
     addPoints: (series) => state.seeds.add(Array.isArray(series) ? series : [series as SeedSeries]),
-    failCalls: (times, code, details) => state.addFaults(times, { code, details: detailsFor(code, details) }),
-    failAllCalls: (code, details) => (state.persistentFault = { code, details: detailsFor(code, details) }),
-    stopFailing: () => state.stopFailing(),
-    delayCalls: (ms) => (state.delayMs = ms),
+    failCalls: (times, code, details) => state.faults.add(times, { code, details: detailsFor(code, details) }),
+    failAllCalls: (code, details) => (state.faults.persistent = { code, details: detailsFor(code, details) }),
+    stopFailing: () => state.faults.stopFailing(),
+    delayCalls: (ms) => (state.faults.delayMs = ms),
     reset: () => state.reset(),
-    close: () => (closing ??= shutDown(server)),
+    close: () => server.shutDown(),
   };
 }
 
@@ -142,9 +122,8 @@ class MonitoringState implements SeriesSource {
   readonly calls: ListTimeSeriesRequest[] = [];
   readonly traffic: TrafficModel;
   readonly seeds: SeedStore;
-  persistentFault: Fault | undefined;
-  delayMs = 0;
-  private readonly faults: Fault[] = [];
+  /** Faults and the delay for ListTimeSeries. */
+  readonly faults = new FaultQueue();
   private readonly now: () => Date;
   private readonly visibilityDelayMs: number;
   private readonly minAlignmentSeconds: number;
@@ -170,9 +149,7 @@ class MonitoringState implements SeriesSource {
 
   async answerList(request: ListTimeSeriesRequest): Promise<ListTimeSeriesResponse> {
     this.calls.push(request);
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    const fault = this.faults.shift() ?? this.persistentFault;
-    if (fault) throw new RpcError(fault.code, fault.details);
+    await this.faults.hold();
     return listTimeSeries(request, {
       projectId: this.projectId,
       nowMs: this.nowMs(),
@@ -194,33 +171,10 @@ class MonitoringState implements SeriesSource {
     return metricKind && valueType ? { metricKind, valueType } : undefined;
   }
 
-  addFaults(times: number, fault: Fault): void {
-    for (let i = 0; i < times; i++) this.faults.push(fault);
-  }
-
-  stopFailing(): void {
-    this.faults.length = 0;
-    this.persistentFault = undefined;
-  }
-
   reset(): void {
     this.traffic.clear();
     this.seeds.clear();
     this.calls.length = 0;
-    this.stopFailing();
-    this.delayMs = 0;
+    this.faults.reset();
   }
-}
-
-function shutDown(server: grpc.Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, SHUTDOWN_GRACE_MS);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
 }

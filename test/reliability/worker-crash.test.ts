@@ -10,6 +10,7 @@ import { startKubeApiServer, type FaultHandle, type KubeApiServer } from '../har
 import { tdPermissionDenied } from '../harness/log-samples.js';
 import { startLoggingServer, type LoggingServer } from '../harness/logging-server.js';
 import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { startSlackApiServer, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
 import { freePort, spawnMeshbot, type MeshbotProcess } from '../support/meshbot-process.js';
@@ -60,18 +61,6 @@ interface Plan {
   /** A Traffic Director permission denial is logged during the bake: the step must be rolled back. */
   readonly breach: boolean;
   readonly bake: string;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing sequence can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function seededPlans(count: number, seed: number): Plan[] {

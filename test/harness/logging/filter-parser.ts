@@ -4,6 +4,8 @@
  * implicit AND. As in Cloud Logging, OR binds tighter than AND: `a AND b OR c` is
  * `a AND (b OR c)`. Keywords are upper case only; lower-case `and` is a search term.
  */
+import { FilterError, FilterScanner } from '../filter-scanner.js';
+import type { ScannerRules } from '../filter-scanner.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type ComparisonOperator = '=' | '!=' | ':' | '=~' | '!~' | '>' | '<' | '>=' | '<=';
@@ -27,14 +29,8 @@ export interface Comparison {
   regex?: RegExp;
 }
 
-export class FilterSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly position: number,
-  ) {
-    super(`${message} at position ${position}`);
-    this.name = 'FilterSyntaxError';
-  }
+export class FilterSyntaxError extends FilterError {
+  override readonly name = 'FilterSyntaxError';
 }
 
 export const TIME_FIELDS = new Set(['timestamp', 'receiveTimestamp']);
@@ -69,17 +65,23 @@ export function parseFilter(text: string): FilterNode {
   return new Parser(text).parseAll();
 }
 
-class Parser {
-  private pos = 0;
+const SCANNER_RULES: ScannerRules = {
+  error: FilterSyntaxError,
+  endsKeyword: (char) => KEYWORD_END.test(char),
+  lineComments: true,
+  danglingEscapeAt: 'past-end',
+};
 
-  constructor(private readonly text: string) {}
+class Parser extends FilterScanner {
+  constructor(text: string) {
+    super(text, SCANNER_RULES);
+  }
 
   parseAll(): FilterNode {
     this.skipSpace();
     if (this.atEnd()) return { kind: 'all' };
     const node = this.parseConjunction();
-    this.skipSpace();
-    if (!this.atEnd()) this.fail(`unexpected '${this.text[this.pos]}'`);
+    this.expectEnd();
     return node;
   }
 
@@ -96,38 +98,21 @@ class Parser {
 
   private parseDisjunction(): FilterNode {
     const operands = [this.parseUnary()];
-    while (this.skipSpace(), this.acceptKeyword('OR')) operands.push(this.parseUnary());
+    while (this.acceptKeyword('OR')) operands.push(this.parseUnary());
     return operands.length === 1 ? operands[0]! : { kind: 'or', operands };
   }
 
   private parseUnary(): FilterNode {
-    this.skipSpace();
     if (this.acceptKeyword('NOT')) return { kind: 'not', operand: this.parseUnary() };
     if (this.peek() === '-') {
       this.pos++;
       return { kind: 'not', operand: this.parseUnary() };
     }
-    return this.parsePrimary();
-  }
-
-  private parsePrimary(): FilterNode {
-    this.skipSpace();
-    if (this.atEnd()) this.fail('expected a term');
-    if (this.peek() === '(') return this.parseParenthesized();
-    if (this.peek() === ')') this.fail("unexpected ')'");
-    if (this.atKeyword('AND') || this.atKeyword('OR')) this.fail('expected a term before the operator');
-    return this.tryParseComparison() ?? { kind: 'global', value: this.parseValue('a search term') };
-  }
-
-  private parseParenthesized(): FilterNode {
-    const open = this.pos++;
-    this.skipSpace();
-    if (this.peek() === ')') this.fail('empty parentheses');
-    const node = this.parseConjunction();
-    this.skipSpace();
-    if (this.peek() !== ')') throw new FilterSyntaxError("unbalanced '('", open);
-    this.pos++;
-    return node;
+    return this.parseOperand(
+      'a term',
+      () => this.parseConjunction(),
+      () => this.tryParseComparison() ?? { kind: 'global', value: this.parseValue('a search term') },
+    );
   }
 
   private tryParseComparison(): Comparison | undefined {
@@ -169,87 +154,8 @@ class Parser {
     const start = this.pos;
     const value = this.readWhile(BARE_VALUE_END, true);
     if (value === '') this.fail(`expected ${expected}`);
-    if (this.peek() === '(') throw new FilterSyntaxError(`unsupported function '${value}'`, start);
+    if (this.peek() === '(') this.failAt(`unsupported function '${value}'`, start);
     return value;
-  }
-
-  private parseQuoted(): string {
-    const start = this.pos++;
-    let value = '';
-    while (!this.atEnd()) {
-      const char = this.text[this.pos++]!;
-      if (char === '"') return value;
-      value += char === '\\' ? this.readEscape() : char;
-    }
-    throw new FilterSyntaxError('unterminated string', start);
-  }
-
-  private readEscape(): string {
-    const char = this.text[this.pos++];
-    switch (char) {
-      case undefined:
-        return this.fail('unterminated string');
-      case '"':
-      case '\\':
-        return char;
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
-      case 'r':
-        return '\r';
-      case 'u':
-        return this.readUnicodeEscape();
-      default:
-        // Unknown escapes stay as written so that regex classes like "\d" survive.
-        return `\\${char}`;
-    }
-  }
-
-  private readUnicodeEscape(): string {
-    const hex = this.text.slice(this.pos, this.pos + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape');
-    this.pos += 4;
-    return String.fromCharCode(parseInt(hex, 16));
-  }
-
-  private readWhile(pattern: RegExp, negate = false): string {
-    const start = this.pos;
-    while (!this.atEnd() && pattern.test(this.peek()) !== negate) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  private skipSpace(): void {
-    for (;;) {
-      this.readWhile(/\s/);
-      if (!this.text.startsWith('--', this.pos)) return;
-      // A comment runs to the end of the line.
-      while (!this.atEnd() && this.peek() !== '\n') this.pos++;
-    }
-  }
-
-  private atKeyword(keyword: string): boolean {
-    if (!this.text.startsWith(keyword, this.pos)) return false;
-    const next = this.text[this.pos + keyword.length];
-    return next === undefined || KEYWORD_END.test(next);
-  }
-
-  private acceptKeyword(keyword: string): boolean {
-    if (!this.atKeyword(keyword)) return false;
-    this.pos += keyword.length;
-    return true;
-  }
-
-  private peek(): string {
-    return this.text[this.pos] ?? '';
-  }
-
-  private atEnd(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  private fail(message: string): never {
-    throw new FilterSyntaxError(message, this.pos);
   }
 }
 

@@ -1,5 +1,5 @@
 /** ListLogEntries semantics over the stored entries, without any gRPC plumbing. */
-import { createHash } from 'node:crypto';
+import { pageTokenFields, queryDigest, toPageToken } from '../page-token.js';
 import { compileFilter } from './filter-match.js';
 import { projectOfLogName } from './entries.js';
 import type { StoredLogEntry } from './entries.js';
@@ -30,7 +30,7 @@ export function listPage(stored: readonly StoredLogEntry[], request: ListLogEntr
   const matchesFilter = compileFilter(request.filter);
   const direction = parseOrderBy(request.order_by);
   const pageSize = parsePageSize(request.page_size);
-  const after = request.page_token ? decodePageToken(request.page_token, queryDigest(request)) : undefined;
+  const after = request.page_token ? decodePageToken(request.page_token, listQueryDigest(request)) : undefined;
 
   const matching = stored
     .filter((entry) => inResources(entry) && matchesFilter(entry))
@@ -39,7 +39,7 @@ export function listPage(stored: readonly StoredLogEntry[], request: ListLogEntr
   const entries = remaining.slice(0, pageSize);
   const last = entries.at(-1);
   const hasMore = remaining.length > pageSize && last !== undefined;
-  return { entries, nextPageToken: hasMore ? encodePageToken(sortKey(last), queryDigest(request)) : '' };
+  return { entries, nextPageToken: hasMore ? encodePageToken(sortKey(last), listQueryDigest(request)) : '' };
 }
 
 /** Which stored entries belong to the requested projects (only projects hold entries here). */
@@ -88,17 +88,11 @@ function compareStrings(a: string, b: string): number {
 // The token is a cursor (the last key returned), so entries appended between pages neither
 // repeat nor get skipped when they sort after it.
 function encodePageToken(after: SortKey, query: string): string {
-  return Buffer.from(JSON.stringify({ after, query })).toString('base64url');
+  return toPageToken({ after, query });
 }
 
 function decodePageToken(token: string, query: string): SortKey {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidArgument('invalid page_token');
-  }
-  const { after, query: tokenQuery } = (decoded ?? {}) as { after?: unknown; query?: unknown };
+  const { after, query: tokenQuery } = pageTokenFields(token);
   if (!isSortKey(after)) throw invalidArgument('invalid page_token');
   if (tokenQuery !== query) throw invalidArgument('page_token does not match the request (resource_names, filter and order_by must stay the same)');
   return after;
@@ -108,7 +102,6 @@ function isSortKey(value: unknown): value is SortKey {
   return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
 }
 
-function queryDigest(request: ListLogEntriesRequest): string {
-  const query = JSON.stringify([request.resource_names, request.filter, parseOrderBy(request.order_by)]);
-  return createHash('sha256').update(query).digest('base64url').slice(0, 16);
+function listQueryDigest(request: ListLogEntriesRequest): string {
+  return queryDigest([request.resource_names, request.filter, parseOrderBy(request.order_by)]);
 }

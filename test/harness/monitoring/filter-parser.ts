@@ -7,6 +7,8 @@
  * monitoring.regex.full_match. `AND`, `OR`, `NOT` (upper case), parentheses and juxtaposition
  * (an implicit AND). NOT binds tightest, then AND, then OR: `a OR b AND c` is `a OR (b AND c)`.
  */
+import { FilterError, FilterScanner } from '../filter-scanner.js';
+import type { ScannerRules } from '../filter-scanner.js';
 
 export type ComparisonOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | ':';
 
@@ -37,14 +39,8 @@ export type FilterNode =
   | { kind: 'not'; operand: FilterNode }
   | Comparison;
 
-export class MonitoringFilterError extends Error {
-  constructor(
-    message: string,
-    readonly position: number,
-  ) {
-    super(`${message} at position ${position}`);
-    this.name = 'MonitoringFilterError';
-  }
+export class MonitoringFilterError extends FilterError {
+  override readonly name = 'MonitoringFilterError';
 }
 
 // Longest first so that `>=` is not read as `>`.
@@ -58,17 +54,23 @@ export function parseFilter(text: string): FilterNode {
   return new Parser(text).parseAll();
 }
 
-class Parser {
-  private pos = 0;
+const SCANNER_RULES: ScannerRules = {
+  error: MonitoringFilterError,
+  endsKeyword: (char) => !WORD.test(char),
+  lineComments: false,
+  danglingEscapeAt: 'string-start',
+};
 
-  constructor(private readonly text: string) {}
+class Parser extends FilterScanner {
+  constructor(text: string) {
+    super(text, SCANNER_RULES);
+  }
 
   parseAll(): FilterNode {
     this.skipSpace();
     if (this.atEnd()) this.fail('empty filter');
     const node = this.parseDisjunction();
-    this.skipSpace();
-    if (!this.atEnd()) this.fail(`unexpected '${this.peek()}'`);
+    this.expectEnd();
     return node;
   }
 
@@ -91,27 +93,11 @@ class Parser {
 
   private parseUnary(): FilterNode {
     if (this.acceptKeyword('NOT')) return { kind: 'not', operand: this.parseUnary() };
-    return this.parsePrimary();
-  }
-
-  private parsePrimary(): FilterNode {
-    this.skipSpace();
-    if (this.atEnd()) this.fail('expected a comparison');
-    if (this.peek() === '(') return this.parseParenthesized();
-    if (this.peek() === ')') this.fail("unexpected ')'");
-    if (this.atKeyword('AND') || this.atKeyword('OR')) this.fail('expected a comparison before the operator');
-    return this.parseComparison();
-  }
-
-  private parseParenthesized(): FilterNode {
-    const open = this.pos++;
-    this.skipSpace();
-    if (this.peek() === ')') this.fail('empty parentheses');
-    const node = this.parseDisjunction();
-    this.skipSpace();
-    if (this.peek() !== ')') throw new MonitoringFilterError("unbalanced '('", open);
-    this.pos++;
-    return node;
+    return this.parseOperand(
+      'a comparison',
+      () => this.parseDisjunction(),
+      () => this.parseComparison(),
+    );
   }
 
   private parseComparison(): Comparison {
@@ -125,7 +111,7 @@ class Parser {
     const valueStart = this.pos;
     const value = this.parseValue();
     if (value.kind === 'function' && op !== '=' && op !== '!=') {
-      throw new MonitoringFilterError(`${value.name}() can only follow '=' or '!='`, valueStart);
+      this.failAt(`${value.name}() can only follow '=' or '!='`, valueStart);
     }
     return { kind: 'compare', selector, op, value, position };
   }
@@ -135,7 +121,7 @@ class Parser {
     const word = this.readWhile(WORD);
     if (word === '') this.fail(`expected a selector, found '${this.peek()}'`);
     const selector = selectorOf(word);
-    if (!selector) throw new MonitoringFilterError(`unknown selector '${word}'`, start);
+    if (!selector) this.failAt(`unknown selector '${word}'`, start);
     return selector;
   }
 
@@ -150,15 +136,15 @@ class Parser {
     if (this.peek() === '(') return this.parseFunction(word, start);
     if (word === 'true' || word === 'false') return { kind: 'bool', value: word === 'true' };
     if (NUMBER.test(word)) return { kind: 'number', text: word };
-    throw new MonitoringFilterError(`expected a quoted string, a number or a function, found '${word}'`, start);
+    this.failAt(`expected a quoted string, a number or a function, found '${word}'`, start);
   }
 
   private parseFunction(name: string, start: number): FilterValue {
-    if (!FUNCTIONS.has(name)) throw new MonitoringFilterError(`unknown function '${name}'`, start);
+    if (!FUNCTIONS.has(name)) this.failAt(`unknown function '${name}'`, start);
     this.pos++;
     const args = this.parseArguments();
     const expected = name === 'one_of' ? args.length >= 1 : args.length === 1;
-    if (!expected) throw new MonitoringFilterError(`wrong number of arguments to ${name}()`, start);
+    if (!expected) this.failAt(`wrong number of arguments to ${name}()`, start);
     const value: FilterValue = { kind: 'function', name: name as FilterFunctionName, args };
     if (name === 'monitoring.regex.full_match') value.regex = compileFullMatch(args[0]!, start);
     return value;
@@ -179,82 +165,10 @@ class Parser {
     return args;
   }
 
-  private parseQuoted(): string {
-    const start = this.pos++;
-    let value = '';
-    while (!this.atEnd()) {
-      const char = this.text[this.pos++]!;
-      if (char === '"') return value;
-      value += char === '\\' ? this.readEscape(start) : char;
-    }
-    throw new MonitoringFilterError('unterminated string', start);
-  }
-
-  private readEscape(stringStart: number): string {
-    const char = this.text[this.pos++];
-    switch (char) {
-      case undefined:
-        throw new MonitoringFilterError('unterminated string', stringStart);
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
-      case 'r':
-        return '\r';
-      case 'u':
-        return this.readUnicodeEscape();
-      default:
-        // \" and \\ stand for themselves; so does any other escaped character (e.g. in a regex).
-        return char === '"' || char === '\\' ? char : `\\${char}`;
-    }
-  }
-
-  private readUnicodeEscape(): string {
-    const hex = this.text.slice(this.pos, this.pos + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape');
-    this.pos += 4;
-    return String.fromCharCode(parseInt(hex, 16));
-  }
-
   private expect(char: string): void {
     this.skipSpace();
     if (this.peek() !== char) this.fail(`expected '${char}'`);
     this.pos++;
-  }
-
-  private readWhile(pattern: RegExp): string {
-    const start = this.pos;
-    while (!this.atEnd() && pattern.test(this.peek())) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  private skipSpace(): void {
-    while (!this.atEnd() && /\s/.test(this.peek())) this.pos++;
-  }
-
-  private atKeyword(keyword: string): boolean {
-    if (!this.text.startsWith(keyword, this.pos)) return false;
-    const next = this.text[this.pos + keyword.length];
-    return next === undefined || !WORD.test(next);
-  }
-
-  private acceptKeyword(keyword: string): boolean {
-    this.skipSpace();
-    if (!this.atKeyword(keyword)) return false;
-    this.pos += keyword.length;
-    return true;
-  }
-
-  private peek(): string {
-    return this.text[this.pos] ?? '';
-  }
-
-  private atEnd(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  private fail(message: string): never {
-    throw new MonitoringFilterError(message, this.pos);
   }
 }
 

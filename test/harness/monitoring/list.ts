@@ -1,13 +1,14 @@
 /** ListTimeSeries semantics over the series sources, without any gRPC plumbing. */
 import { status } from '@grpc/grpc-js';
 import { invalidArgument, RpcError } from '../logging/rpc-error.js';
+import { queryDigest } from '../page-token.js';
 import { alignedType, planAggregation, reducedType } from './aggregation-spec.js';
 import type { AggregationPlan, AggregationRequest, Reducer, SeriesType } from './aggregation-spec.js';
 import { alignSeries } from './align.js';
 import { compileTimeSeriesFilter, MetricTypeError } from './filter-match.js';
 import type { CompiledFilter } from './filter-match.js';
 import { MonitoringFilterError } from './filter-parser.js';
-import { decodePageToken, effectivePageSize, encodePageToken, pageOfHeaders, pageOfPoints, queryDigest } from './paging.js';
+import { decodePageToken, effectivePageSize, encodePageToken, pageOfHeaders, pageOfPoints } from './paging.js';
 import type { Page } from './paging.js';
 import { reduceSeries } from './reduce.js';
 import type { TimeSeries } from './series.js';

@@ -4,8 +4,8 @@
  * of the first page, so points that become visible while a client pages neither shift nor
  * duplicate what it gets.
  */
-import { createHash } from 'node:crypto';
 import { invalidArgument } from '../logging/rpc-error.js';
+import { pageTokenFields, toPageToken } from '../page-token.js';
 import type { TimeSeries } from './series.js';
 
 export const MAX_PAGE_SIZE = 100_000;
@@ -47,22 +47,12 @@ export function pageOfHeaders(series: readonly TimeSeries[], offset: number, pag
   return offset + pageSize < series.length ? { series: page, nextOffset: offset + pageSize } : { series: page };
 }
 
-export function queryDigest(parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
-}
-
 export function encodePageToken(cursor: PageCursor, digest: string): string {
-  return Buffer.from(JSON.stringify({ ...cursor, digest })).toString('base64url');
+  return toPageToken({ ...cursor, digest });
 }
 
 export function decodePageToken(token: string, digest: string): PageCursor {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidPageToken(token);
-  }
-  const { offset, asOfMs, digest: tokenDigest } = (decoded ?? {}) as Record<string, unknown>;
+  const { offset, asOfMs, digest: tokenDigest } = pageTokenFields(token);
   if (!Number.isInteger(offset) || typeof asOfMs !== 'number' || typeof tokenDigest !== 'string') throw invalidPageToken(token);
   if (tokenDigest !== digest) throw invalidArgument('Field pageToken does not belong to this query: name, filter, interval, aggregation and view must stay the same.');
   return { offset: offset as number, asOfMs };

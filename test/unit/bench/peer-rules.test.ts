@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countRuleVerdict, flaggerCheck, flaggerVerdict } from '../../../bench/peer-rules.js';
 import { meshbotBake } from '../../../bench/verdict-bake.js';
-import { binomial, bucketShares, ISTIO_BOUNDS, mulberry32, poisson, sampleHistogram, simulateWindows, type HostProfile } from '../../../bench/verdict-model.js';
+import { binomial, bucketShares, ISTIO_BOUNDS, poisson, sampleHistogram, simulateWindows, type HostProfile } from '../../../bench/verdict-model.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { histogramQuantile } from '../../../src/domain/rates/latency-histogram.js';
 import type { HostCounts, TrafficWindow } from '../../../src/domain/rates/traffic-window.js';
 
@@ -25,13 +26,13 @@ function meanAndVariance(draw: () => number, n: number): { mean: number; varianc
 
 describe('the traffic model', () => {
   it('the same seed gives the same series, another seed another', () => {
-    const a = simulateWindows(mulberry32(42), host(1000, 0.001), host(3000, 0.001), 5);
-    expect(simulateWindows(mulberry32(42), host(1000, 0.001), host(3000, 0.001), 5)).toEqual(a);
-    expect(simulateWindows(mulberry32(43), host(1000, 0.001), host(3000, 0.001), 5)).not.toEqual(a);
+    const a = simulateWindows(seededRandom(42), host(1000, 0.001), host(3000, 0.001), 5);
+    expect(simulateWindows(seededRandom(42), host(1000, 0.001), host(3000, 0.001), 5)).toEqual(a);
+    expect(simulateWindows(seededRandom(43), host(1000, 0.001), host(3000, 0.001), 5)).not.toEqual(a);
   });
 
   it.each([0.01, 3, 100, 30_000])('Poisson(%d) has the right mean and variance', (mean) => {
-    const rng = mulberry32(7);
+    const rng = seededRandom(7);
     const got = meanAndVariance(() => poisson(rng, mean), 20_000);
     const tolerance = 5 * Math.sqrt(mean / 20_000);
     expect(Math.abs(got.mean - mean)).toBeLessThan(tolerance);
@@ -45,7 +46,7 @@ describe('the traffic model', () => {
     [30_000, 0.4],
     [20, 0.9],
   ])('Binomial(%d, %d) has the right mean and stays within 0…n', (n, p) => {
-    const rng = mulberry32(11);
+    const rng = seededRandom(11);
     const draws = Array.from({ length: 20_000 }, () => binomial(rng, n, p));
     const mean = draws.reduce((s, x) => s + x, 0) / draws.length;
     expect(Math.abs(mean - n * p)).toBeLessThan(5 * Math.sqrt((n * p * (1 - p)) / draws.length));
@@ -56,7 +57,7 @@ describe('the traffic model', () => {
   it('latency buckets keep every request and put the p50 and p99 where the log-normal does (within Istio’s buckets)', () => {
     const shares = bucketShares(40, 150);
     expect(shares.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
-    const histogram = sampleHistogram(mulberry32(3), 100_000, shares);
+    const histogram = sampleHistogram(seededRandom(3), 100_000, shares);
     expect(histogram.counts.reduce((s, c) => s + c, 0)).toBe(100_000);
     expect(histogramQuantile(histogram, 0.5)).toBeGreaterThan(32);
     expect(histogramQuantile(histogram, 0.5)).toBeLessThan(64);
