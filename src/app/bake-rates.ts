@@ -5,9 +5,8 @@ import { judgeRates, type RateVerdict } from '../domain/rates/judge-rates.js';
 import type { RollbackOn } from '../domain/logs/tally.js';
 import { clock } from '../slack/blocks/rate-report.js';
 import type { AppDeps, MigrationSettings } from './deps.js';
+import { recentDestinations } from './rates-preflight.js';
 
-/** How far back the bake's start-up looks for the callers' series. */
-const DISCOVERY_MS = 30 * 60_000;
 
 /** What the log watch rolls back on: zero-tolerance classes always; the count rule if set (always on logs alone); the log "rate" only on logs alone. */
 export function logRules(migration: MigrationSettings, judging: BakeJudging): RollbackOn {
@@ -24,9 +23,8 @@ export async function chooseJudging(deps: AppDeps, migration: MigrationSettings)
   const analysis = analysisOf(migration);
   if (analysis.metrics === 'off') return { mode: 'logs', why: 'analysis.metrics is off for this migration' };
   if (!deps.rates) return { mode: 'logs', why: 'this worker has no Cloud Monitoring client' };
-  const now = deps.now().getTime();
   try {
-    return { mode: 'metrics', seen: await deps.rates.destinations(analysis.callerNamespace, now - DISCOVERY_MS, now) };
+    return { mode: 'metrics', seen: await recentDestinations(deps.rates, analysis, deps.now().getTime()) };
   } catch (error) {
     return { mode: 'logs', why: (error as Error).message };
   }

@@ -1,8 +1,14 @@
 import type { PreflightCheck } from '../domain/operation/operation.js';
-import { analysisOf } from '../domain/rates/analysis-settings.js';
+import { analysisOf, type Analysis } from '../domain/rates/analysis-settings.js';
+import type { RateSource } from '../metrics/rate-source.js';
 import type { AppDeps, MigrationSettings } from './deps.js';
 
 const DISCOVERY_MS = 30 * 60_000;
+
+/** The destination_service_name values the migration's callers sent to in the last 30 minutes. */
+export function recentDestinations(rates: RateSource, analysis: Analysis, nowMs: number): Promise<string[]> {
+  return rates.destinations(analysis.callerNamespace, nowMs - DISCOVERY_MS, nowMs);
+}
 
 /**
  * What Cloud Monitoring knows of the migration's callers (series headers of the last 30
@@ -14,10 +20,9 @@ export async function ratesPreflight(deps: AppDeps, migration: MigrationSettings
   const label = 'Cloud Monitoring rates';
   if (analysis.metrics === 'off') return [{ label, ok: true, detail: 'analysis.metrics is off: bakes are judged on Envoy logs alone' }];
   if (!deps.rates) return [{ label, ok: true, warning: true, detail: 'this worker has no Cloud Monitoring client: bakes are judged on Envoy logs alone' }];
-  const now = deps.now().getTime();
   let seen: string[];
   try {
-    seen = await deps.rates.destinations(analysis.callerNamespace, now - DISCOVERY_MS, now);
+    seen = await recentDestinations(deps.rates, analysis, deps.now().getTime());
   } catch (error) {
     return [{ label, ok: false, warning: true, detail: `${(error as Error).message}; unless it answers, the bake is judged on Envoy logs alone` }];
   }
