@@ -13,6 +13,7 @@ import { startRollback } from './request-rollback.js';
 import { BakeRates, chooseJudging, judgingNotice, logRules } from './bake-rates.js';
 import { reportBreach, reportHealthy, reportInconclusive, reportExtension } from './bake-reports.js';
 import { migrationOf, postInThread } from './thread.js';
+import type { BakeBasis } from '../slack/blocks/bake-report.js';
 
 const SAVE_EVERY_MS = 1000;
 /** insertIds remembered across a hand-over so entries counted before it are not counted twice. */
@@ -156,6 +157,11 @@ class BakeRun {
     this.endAtDeadline();
   }
 
+  /** What the report says the bake was judged on: the rate verdict, or why logs alone. */
+  private basis(verdict: RateVerdict | undefined): BakeBasis {
+    return { rates: verdict ? { verdict, hosts: this.hostNames() } : undefined, logsOnly: this.judging.mode === 'logs' ? this.judging.why : undefined };
+  }
+
   private hostNames() {
     return { from: this.rates.analysis.fromService, to: this.rates.analysis.toService };
   }
@@ -219,15 +225,14 @@ class BakeRun {
       tally: this.stored.tally,
       reasons: rollback.ok ? reasons : [...reasons, `rollback could not start: ${rollback.error}`],
       logsUrl: logsExplorerUrl(this.deps.logs?.projectId, this.filter, this.startedAt, this.deps.now().toISOString()),
-      rates: verdict ? { verdict, hosts: this.hostNames() } : undefined,
-      logsOnly: this.judging.mode === 'logs' ? this.judging.why : undefined,
+      ...this.basis(verdict),
     });
   }
 
   private async end(status: 'healthy' | 'inconclusive', verdict: RateVerdict | undefined): Promise<void> {
     const ended = await endBake(this.deps, this.op, status, this.migration, this.snapshot(), verdict);
     if (!ended) return;
-    const basis = { rates: verdict ? { verdict, hosts: this.hostNames() } : undefined, logsOnly: this.judging.mode === 'logs' ? this.judging.why : undefined };
+    const basis = this.basis(verdict);
     if (status === 'inconclusive' && basis.rates) await reportInconclusive(this.deps, this.migration, ended, basis.rates);
     else await reportHealthy(this.deps, this.migration, ended, this.stored.tally, basis);
   }

@@ -34,13 +34,14 @@ export async function chooseJudging(deps: AppDeps, migration: MigrationSettings)
 export function judgingNotice(op: Operation, migration: MigrationSettings, judging: BakeJudging): string {
   const analysis = analysisOf(migration);
   if (judging.mode === 'logs') return `📜 This bake is judged on Envoy logs alone (${judging.why}): rollback at ${logRules(migration, judging).errors} counted errors or any ${migration.rollbackOn.classes.join(', ') || 'zero-tolerance class'}.`;
-  const span = judgedSpan(Date.parse(op.bake?.startedAt ?? ''), Date.parse(op.bake?.deadline ?? ''), analysis.windowMs, analysis.metricsDelayMs);
-  const lines = [`📈 Judging ${analysis.toService} against ${analysis.fromService} on Cloud Monitoring rates: ${spanText(span)}. Log errors of zero-tolerance classes still roll back at once.`];
+  const lines = [`📈 Judging ${analysis.toService} against ${analysis.fromService} on Cloud Monitoring rates: ${spanText(op, analysis)}. Log errors of zero-tolerance classes still roll back at once.`];
   if (judging.seen && !judging.seen.includes(analysis.toService)) lines.push(`⚠️ No series for ${analysis.toService} yet${judging.seen.length > 0 ? ` (the callers in ${analysis.callerNamespace} send to ${judging.seen.join(', ')})` : ''}; if the new host reports under another destination_service_name, set analysis.toService.`);
   return lines.join('\n');
 }
 
-export function spanText(span: ReturnType<typeof judgedSpan>): string {
+/** `judging 10:41–10:44 once its metrics are in, at 10:47 UTC`, for the bake as recorded on the operation. */
+export function spanText(op: Operation, analysis: Analysis): string {
+  const span = judgedSpan(Date.parse(op.bake?.startedAt ?? ''), Date.parse(op.bake?.deadline ?? ''), analysis.windowMs, analysis.metricsDelayMs);
   return `judging ${clock(span.windows[0]?.startMs)}–${clock(span.windows.at(-1)?.endMs)} once its metrics are in, at ${clock(span.readyAtMs)} UTC`;
 }
 

@@ -1,7 +1,6 @@
 import type { Tally } from '../domain/logs/tally.js';
 import type { Operation } from '../domain/operation/operation.js';
 import { analysisOf } from '../domain/rates/analysis-settings.js';
-import { judgedSpan } from '../domain/rates/bake-windows.js';
 import { doubtReasons, type HostNames } from '../domain/rates/describe-verdict.js';
 import type { RateVerdict } from '../domain/rates/judge-rates.js';
 import { breachMessage, healthyMessage, inconclusiveMessage, type BakeBasis, type BreachReport } from '../slack/blocks/bake-report.js';
@@ -32,10 +31,8 @@ export async function reportInconclusive(deps: AppDeps, migration: MigrationSett
 }
 
 export async function reportExtension(deps: AppDeps, op: Operation, migration: MigrationSettings, verdict: RateVerdict, hosts: HostNames): Promise<void> {
-  const analysis = analysisOf(migration);
-  const span = judgedSpan(Date.parse(op.bake?.startedAt ?? ''), Date.parse(op.bake?.deadline ?? ''), analysis.windowMs, analysis.metricsDelayMs);
   const why = doubtReasons(verdict, hosts).join('; ');
-  await postInThread(deps, op, `⏳ Not enough evidence yet (${why}; ${rateSummary({ verdict, hosts })}): baking on until ${op.bake?.deadline.slice(11, 16)} UTC (analysis.maxBake), ${spanText(span)}.`);
+  await postInThread(deps, op, `⏳ Not enough evidence yet (${why}; ${rateSummary({ verdict, hosts })}): baking on until ${op.bake?.deadline.slice(11, 16)} UTC (analysis.maxBake), ${spanText(op, analysisOf(migration))}.`);
 }
 
 /** A new host that never showed a series: the values the callers did send to, and the key to set. */
