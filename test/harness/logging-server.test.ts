@@ -200,6 +200,19 @@ describe('ListLogEntries through the real client', () => {
     expect(server.listCalls).toHaveLength(3);
   });
 
+  it('records when each call came and the most calls in any minute', async () => {
+    const before = Date.now();
+    server.exhaustListQuota(1);
+    await rejection(logging.getEntries({ filter: 'severity>=ERROR' }));
+    await logging.getEntries({ filter: 'severity>=ERROR' });
+
+    expect(server.listCallTimes).toHaveLength(2);
+    expect(server.listCallTimes.every((time) => time >= before && time <= Date.now())).toBe(true);
+    expect(server.maxListCallsInAnyMinute()).toBe(2);
+    // Faults injected with exhaustListQuota are not quota refusals.
+    expect(server.quotaRefusedListCalls).toBe(0);
+  });
+
   it('delays answers when asked to', async () => {
     server.delayListCalls(300);
     const started = Date.now();
@@ -372,6 +385,106 @@ describe('TailLogEntries through the real client', () => {
       await closeClient(client);
       await limited.close();
     }
+  });
+
+  it('counts the most sessions live at once and the ones refused by maxTailSessions', async () => {
+    const limited = await startLoggingServer({ maxTailSessions: 2 });
+    const client = clientFor(limited);
+    try {
+      const streams = [client.tailEntries({ filter }), client.tailEntries({ filter })];
+      streams.forEach(recordTail);
+      await limited.waitForTail();
+      await limited.waitForTail();
+      const refused = [recordTail(client.tailEntries({ filter })), recordTail(client.tailEntries({ filter }))];
+      await vi.waitFor(() => expect(refused.flatMap((tail) => tail.errors)).toHaveLength(2));
+      expect(refused.map((tail) => tail.errors[0]!.code)).toEqual([grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED]);
+      // An invalid filter is refused too, but not for the limit.
+      const invalid = recordTail(client.tailEntries({ filter: 'severity>=ERROR AND (' }));
+      await vi.waitFor(() => expect(invalid.errors).toHaveLength(1));
+      expect(invalid.errors[0]!.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect([limited.peakTailCount, limited.refusedTails]).toEqual([2, 2]);
+
+      abortTail(streams[0]!);
+      await vi.waitFor(() => expect(limited.tailCount).toBe(1));
+      recordTail(client.tailEntries({ filter }));
+      await limited.waitForTail();
+      expect([limited.tailCount, limited.peakTailCount, limited.refusedTails]).toEqual([2, 2, 2]);
+
+      limited.reset();
+      expect([limited.peakTailCount, limited.refusedTails]).toEqual([2, 0]);
+    } finally {
+      await closeClient(client);
+      await limited.close();
+    }
+  });
+});
+
+describe('the ListLogEntries read quota', () => {
+  const WINDOW_MS = 1000;
+  let limited: LoggingServer;
+  let client: Logging;
+
+  beforeEach(async () => {
+    limited = await startLoggingServer({ listQuotaPerMinute: 3, quotaWindowMs: WINDOW_MS });
+    client = clientFor(limited);
+    limited.append(istioProxyAccessLog({ now }));
+  });
+
+  afterEach(async () => {
+    await closeClient(client);
+    await limited.close();
+  });
+
+  const list = () => client.getEntries({ filter: 'resource.type="k8s_container"' });
+
+  it('refuses the call past the quota in the window with RESOURCE_EXHAUSTED and the quota message, serving nothing', async () => {
+    for (let i = 0; i < 3; i++) expect((await list())[0]).toHaveLength(1);
+
+    const error = await rejection(list());
+
+    expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(error.code).toBe(8);
+    expect(error.details).toBe("Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'");
+    expect(limited.quotaRefusedListCalls).toBe(1);
+    expect(limited.listCalls).toHaveLength(4);
+    expect(limited.listCallTimes).toHaveLength(4);
+    expect(limited.maxListCallsInAnyMinute()).toBe(4);
+  });
+
+  it('serves again once the window has slid past the served calls, refused calls not counting', async () => {
+    for (let i = 0; i < 3; i++) await list();
+    // Refused calls inside the window do not push its end further out.
+    for (let i = 0; i < 3; i++) expect((await rejection(list())).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+
+    const lastServed = limited.listCallTimes[2]!;
+    await settle(Math.max(0, lastServed + WINDOW_MS + 20 - Date.now()));
+    const served = await Promise.all([list(), list(), list()]);
+
+    expect(served.map(([entries]) => entries.length)).toEqual([1, 1, 1]);
+    expect((await rejection(list())).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(limited.quotaRefusedListCalls).toBe(4);
+    expect(limited.listCallTimes).toHaveLength(10);
+  });
+
+  it('does not count calls answered by an injected fault against the quota', async () => {
+    limited.failListCalls(1, grpc.status.PERMISSION_DENIED);
+    limited.exhaustListQuota(1);
+    expect((await rejection(list())).code).toBe(grpc.status.PERMISSION_DENIED);
+    expect((await rejection(list())).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+
+    for (let i = 0; i < 3; i++) expect((await list())[0]).toHaveLength(1);
+    expect((await rejection(list())).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(limited.quotaRefusedListCalls).toBe(1);
+  });
+
+  it('reset forgets the window and the figures', async () => {
+    for (let i = 0; i < 3; i++) await list();
+    await rejection(list());
+
+    limited.reset();
+
+    expect([limited.listCallTimes.length, limited.quotaRefusedListCalls, limited.maxListCallsInAnyMinute()]).toEqual([0, 0, 0]);
+    expect((await list())[0]).toEqual([]);
   });
 });
 

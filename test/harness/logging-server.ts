@@ -11,7 +11,9 @@ import { DEFAULT_PROJECT_ID, normalizeEntry, toProtoLogEntry } from './logging/e
 import type { LogEntryInput, StoredLogEntry } from './logging/entries.js';
 import { listPage } from './logging/list.js';
 import type { ListLogEntriesRequest } from './logging/list.js';
+import { maxInAnyWindow, SlidingWindowQuota } from './logging/list-quota.js';
 import { loggingServiceDefinition } from './logging/protos.js';
+import { RpcError } from './logging/rpc-error.js';
 import { TailHub } from './logging/tail.js';
 import type { Suppression, TailLogEntriesRequest, TailResponse, TailSession } from './logging/tail.js';
 
@@ -29,6 +31,16 @@ export interface LoggingServerOptions {
   now?: () => Date;
   /** Live tail sessions allowed at once (Cloud Logging allows 10 per project); default unlimited. */
   maxTailSessions?: number;
+  /**
+   * ListLogEntries calls served per quotaWindowMs (Cloud Logging allows 60 per minute per
+   * project); default unlimited. The window slides on the real clock (Date.now(), not `now`).
+   * A call that would go over is answered RESOURCE_EXHAUSTED with Cloud Logging's quota
+   * message and not served. As at Google, only served calls count: neither the refused ones
+   * nor those answered by an injected fault (exhaustListQuota, failListCalls) use up quota.
+   */
+  listQuotaPerMinute?: number;
+  /** The quota's sliding window; default 60_000 (a minute), shorter for tests. */
+  quotaWindowMs?: number;
 }
 
 export interface LoggingServer {
@@ -45,9 +57,26 @@ export interface LoggingServer {
   readonly tailHistory: readonly TailSession[];
   /** Every ListLogEntries request received, including those answered with a fault. */
   readonly listCalls: readonly ListLogEntriesRequest[];
+  /** Date.now() when each ListLogEntries call was received, served or refused (same order as listCalls). */
+  readonly listCallTimes: readonly number[];
+  /**
+   * ListLogEntries calls refused because listQuotaPerMinute was used up. Only those: calls
+   * answered RESOURCE_EXHAUSTED by exhaustListQuota or failListCalls are not counted here.
+   */
+  readonly quotaRefusedListCalls: number;
+  /** The most ListLogEntries calls received (served or refused) in any sliding 60 s window. */
+  maxListCallsInAnyMinute(): number;
+  /** The most tail sessions that were ever live at once (since start or the last reset()). */
+  readonly peakTailCount: number;
+  /** Tail sessions refused RESOURCE_EXHAUSTED because maxTailSessions were live. */
+  readonly refusedTails: number;
   /** Stores entries and streams the matching ones to live tails; returns them as stored. */
   append(entries: LogEntryInput | readonly LogEntryInput[]): StoredLogEntry[];
-  /** Forgets stored entries, recorded list calls, pending list faults and the list delay; tails stay. */
+  /**
+   * Forgets stored entries, recorded list calls and their times, the quota window, pending list
+   * faults, the list delay and the figures above; tails stay (peakTailCount restarts from the
+   * live ones).
+   */
   reset(): void;
   /** Answers the next `times` ListLogEntries calls with RESOURCE_EXHAUSTED (the 60/min read quota). */
   exhaustListQuota(times?: number): void;
@@ -69,6 +98,8 @@ export interface LoggingServer {
   close(): Promise<void>;
 }
 
+const MINUTE_MS = 60_000;
+
 const QUOTA_DETAILS =
   "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'";
 
@@ -89,6 +120,17 @@ function createFacade(state: LoggingState, server: LocalGrpcServer): LoggingServ
     projectId: state.projectId,
     entries: state.entries,
     listCalls: state.listCalls,
+    listCallTimes: state.listCallTimes,
+    get quotaRefusedListCalls() {
+      return state.quotaRefusedListCalls;
+    },
+    maxListCallsInAnyMinute: () => maxInAnyWindow(state.listCallTimes, MINUTE_MS),
+    get peakTailCount() {
+      return state.tails.peakLiveCount;
+    },
+    get refusedTails() {
+      return state.tails.refusedCount;
+    },
     get tails() {
       return state.tails.live;
     },
@@ -117,9 +159,12 @@ class LoggingState {
   readonly projectId: string;
   readonly entries: StoredLogEntry[] = [];
   readonly listCalls: ListLogEntriesRequest[] = [];
+  readonly listCallTimes: number[] = [];
+  quotaRefusedListCalls = 0;
   readonly tails: TailHub;
   /** Faults and the delay for ListLogEntries. */
   readonly listFaults = new FaultQueue();
+  private readonly listQuota: SlidingWindowQuota | undefined;
   private insertIdSequence = 0;
   private readonly now: () => Date;
 
@@ -127,6 +172,7 @@ class LoggingState {
     this.projectId = options.projectId ?? DEFAULT_PROJECT_ID;
     this.now = options.now ?? (() => new Date());
     this.tails = new TailHub(options.maxTailSessions ?? Infinity);
+    if (options.listQuotaPerMinute !== undefined) this.listQuota = new SlidingWindowQuota(options.listQuotaPerMinute, options.quotaWindowMs ?? MINUTE_MS);
   }
 
   append(inputs: LogEntryInput | readonly LogEntryInput[]): StoredLogEntry[] {
@@ -138,8 +184,21 @@ class LoggingState {
   }
 
   async answerList(request: ListLogEntriesRequest): Promise<unknown> {
+    const receivedAt = Date.now();
     this.listCalls.push(request);
-    await this.listFaults.hold();
+    this.listCallTimes.push(receivedAt);
+    if (this.listQuota && !this.listQuota.tryAdmit(receivedAt)) {
+      this.quotaRefusedListCalls++;
+      // Refused before it reaches the faults: an injected fault waits for a call that gets through.
+      if (this.listFaults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listFaults.delayMs));
+      throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, QUOTA_DETAILS);
+    }
+    try {
+      await this.listFaults.hold();
+    } catch (fault) {
+      this.listQuota?.release(receivedAt);
+      throw fault;
+    }
     const page = listPage(this.entries, request);
     return { entries: page.entries.map(toProtoLogEntry), next_page_token: page.nextPageToken };
   }
@@ -147,7 +206,11 @@ class LoggingState {
   reset(): void {
     this.entries.length = 0;
     this.listCalls.length = 0;
+    this.listCallTimes.length = 0;
+    this.quotaRefusedListCalls = 0;
+    this.listQuota?.reset();
     this.listFaults.reset();
+    this.tails.resetFigures();
   }
 
   async shutDown(server: LocalGrpcServer): Promise<void> {

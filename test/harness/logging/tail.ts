@@ -110,6 +110,10 @@ export class TailHub {
   private readonly waiters: TailWaiter[] = [];
   private claimed = 0;
   private stalled = false;
+  /** The most sessions live at once. */
+  peakLiveCount = 0;
+  /** Sessions refused because maxLiveSessions were live. */
+  refusedCount = 0;
 
   constructor(private readonly maxLiveSessions: number) {}
 
@@ -186,6 +190,12 @@ export class TailHub {
     });
   }
 
+  /** Restarts peakLiveCount from the sessions live now and refusedCount from 0. */
+  resetFigures(): void {
+    this.peakLiveCount = this.liveSessions().length;
+    this.refusedCount = 0;
+  }
+
   rejectWaiters(reason: string): void {
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
@@ -201,10 +211,12 @@ export class TailHub {
     const inResources = resourceMatcher(request.resource_names);
     const matchesFilter = compileFilter(request.filter);
     if (this.liveSessions().length >= this.maxLiveSessions) {
+      this.refusedCount++;
       throw new RpcError(status.RESOURCE_EXHAUSTED, `at most ${this.maxLiveSessions} tail sessions may be open`);
     }
     const session = new LiveTail(this.sessions.length + 1, request, call, (entry) => inResources(entry) && matchesFilter(entry));
     this.sessions.push(session);
+    this.peakLiveCount = Math.max(this.peakLiveCount, this.liveSessions().length);
     this.handOutToWaiter();
     return session;
   }
