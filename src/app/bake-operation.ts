@@ -1,29 +1,35 @@
-import { classifyEntry } from '../domain/logs/classify.js';
-import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
-import { addToTally, emptyTally, evaluateThresholds, mergeSuppressed, type RollbackOn, type Tally } from '../domain/logs/tally.js';
+import { emptyTally, evaluateThresholds, type RollbackOn, type Tally } from '../domain/logs/tally.js';
+import { addRecordToTally, type FeedRecord } from '../domain/watch/feed-record.js';
+import { bakeSubjectId, type WatchSubject } from '../domain/watch/watch-subject.js';
 import type { BakeJudging, Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
 import { breachReasons } from '../domain/rates/describe-verdict.js';
 import type { RateVerdict } from '../domain/rates/judge-rates.js';
-import type { LogWatch } from '../logging/log-source.js';
 import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
 import { MESHBOT_ACTOR } from '../domain/operation/operation.js';
 import { startRollback } from './request-rollback.js';
 import { BakeRates, chooseJudging, judgingNotice, logRules } from './bake-rates.js';
-import { reportBreach, reportHealthy, reportInconclusive, reportExtension } from './bake-reports.js';
+import { reportBreach, reportHealthy, reportInconclusive, reportExtension, reportUnread } from './bake-reports.js';
 import { migrationOf, postInThread } from './thread.js';
 import type { BakeBasis } from '../slack/blocks/bake-report.js';
 
 const SAVE_EVERY_MS = 1000;
-/** insertIds remembered across a hand-over so entries counted before it are not counted twice. */
-const REMEMBERED_IDS = 500;
+/** Past its deadline, a bake waits this often for the log watch to confirm it has read the bake's start. */
+const READY_CHECK_MS = 500;
+/** Kept after the bake's last possible end, so a subject whose worker died at the end is dropped by the watcher. */
+const SUBJECT_MARGIN_MS = 10 * 60_000;
 
-export type BakeOutcome = 'healthy' | 'breached' | 'inconclusive' | 'ended' | 'handed-over';
+export type BakeOutcome = 'healthy' | 'breached' | 'inconclusive' | 'unread' | 'ended' | 'handed-over';
 
 interface StoredTally {
   tally: Tally;
-  recentIds: string[];
+  /** Where in the bake's log stream the tally got to: a bake resumed elsewhere reads on from here, so nothing counts twice. */
+  cursor?: string;
+  /** The log watch has read everything logged since the bake started (its backfill is in). */
+  ready?: boolean;
+  /** Older bakes' de-duplication (before the shared log watch); kept so their stored state still reads. */
+  recentIds?: string[];
 }
 
 /**
@@ -39,7 +45,7 @@ export async function bakeOperation(deps: AppDeps, operationId: string): Promise
   if (op?.bake?.status === 'breached') return resumeBreach(deps, op);
   if (!op?.bake || op.bake.status !== 'running') return 'ended';
   const migration = migrationOf(deps, op);
-  if (!migration || !deps.logs) {
+  if (!migration || !deps.logFeed) {
     await endBake(deps, op, 'interrupted', migration);
     return 'ended';
   }
@@ -59,14 +65,13 @@ async function recordJudging(deps: AppDeps, op: Operation, migration: MigrationS
 
 class BakeRun {
   private readonly stored: StoredTally;
-  private readonly counted: Set<string>;
   private readonly startedAt: string;
   private readonly filter: string;
   private readonly rates: BakeRates;
   private judging: BakeJudging;
   private rules: RollbackOn;
   private deadlineMs: number;
-  private watch: LogWatch | undefined;
+  private following: { stop(): void } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSave = 0;
   private finished: ((outcome: BakeOutcome) => void) | undefined;
@@ -78,8 +83,7 @@ class BakeRun {
     private readonly migration: MigrationSettings,
   ) {
     const saved = op.bake?.tally as StoredTally | undefined;
-    this.stored = saved?.tally ? saved : { tally: emptyTally(), recentIds: [] };
-    this.counted = new Set(this.stored.recentIds);
+    this.stored = saved?.tally ? { ...saved, recentIds: [] } : { tally: emptyTally() };
     this.startedAt = op.bake?.startedAt ?? deps.now().toISOString();
     this.filter = migrationLogFilter({ projectId: deps.logs?.projectId, from: migration.from, to: migration.to, extra: migration.logFilter });
     this.judging = op.bake?.judging ?? { mode: 'logs', why: 'not recorded' };
@@ -93,26 +97,39 @@ class BakeRun {
     const onShutdown = () => void this.finish('handed-over');
     this.deps.shutdown?.addEventListener('abort', onShutdown, { once: true });
     try {
-      const since = new Date(this.op.bake?.resumeFrom ?? this.startedAt);
-      // The watch backfills from `since` before it resolves: a bake resumed after its deadline
-      // still counts what was logged inside its window before it may call the step healthy.
-      this.watch = await (this.deps.logs as NonNullable<AppDeps['logs']>).watch(this.filter, since, {
-        onEntries: (entries) => this.count(entries),
-        onSuppressed: (n) => mergeSuppressed(this.stored.tally, n),
-      });
-      if (this.done) this.watch.stop();
+      // The project's log watch writes this bake's entries to its stream (backfilled from its
+      // start, then live); the bake reads on from where its tally got to.
+      const feed = this.deps.logFeed as NonNullable<AppDeps['logFeed']>;
+      this.following = await feed.follow(this.subject(), this.stored.cursor ?? '0-0', (records, cursor) => this.count(records, cursor));
+      if (this.done) this.following.stop();
       else if (this.judging.mode === 'metrics') void this.lookAtRates();
       else this.endAtDeadline();
       return await outcome;
     } finally {
       clearTimeout(this.timer);
       this.deps.shutdown?.removeEventListener('abort', onShutdown);
-      this.watch?.stop();
+      this.following?.stop();
     }
   }
 
+  private subject(): WatchSubject {
+    const lastEnd = Math.max(this.deadlineMs, this.rates.maxDeadlineMs());
+    return { id: bakeSubjectId(this.op.id), kind: 'bake', migration: this.migration.name, from: this.migration.from, to: this.migration.to, extra: this.migration.logFilter, since: this.startedAt, until: new Date(lastEnd + SUBJECT_MARGIN_MS).toISOString() };
+  }
+
+  /**
+   * At the deadline, healthy only once the log watch confirmed it read the bake from its start
+   * (a throttled or failing backfill is not "no errors"); without that by the bake's last
+   * possible end it ends unread.
+   */
   private endAtDeadline(): void {
-    this.schedule(this.deadlineMs, () => void this.finish('healthy'));
+    this.schedule(this.deadlineMs, () => this.endWhenRead());
+  }
+
+  private endWhenRead(): void {
+    if (this.stored.ready) return void this.finish('healthy');
+    if (this.deps.now().getTime() >= Math.max(this.deadlineMs, this.rates.maxDeadlineMs())) return void this.finish('unread');
+    this.schedule(this.deps.now().getTime() + READY_CHECK_MS, () => this.endWhenRead());
   }
 
   private schedule(atMs: number, then: () => void): void {
@@ -153,7 +170,7 @@ class BakeRun {
     this.rules = logRules(this.migration, this.judging);
     const recorded = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-judging', at: this.deps.now().toISOString(), judging: this.judging }));
     if (recorded.ok) await postInThread(this.deps, recorded.value.after, `⚠️ ${judgingNotice(recorded.value.after, this.migration, this.judging)}`);
-    this.count([]);
+    this.count([], this.stored.cursor);
     this.endAtDeadline();
   }
 
@@ -166,25 +183,28 @@ class BakeRun {
     return { from: this.rates.analysis.fromService, to: this.rates.analysis.toService };
   }
 
-  private count(entries: ClassifiableEntry[]): void {
+  private count(records: readonly FeedRecord[], cursor: string | undefined): void {
     if (this.done) return;
     const seenAt = this.deps.now().toISOString();
-    for (const entry of entries) {
-      if (entry.timestamp < this.startedAt || this.counted.has(entry.insertId)) continue;
-      this.remember(entry.insertId);
-      const classification = classifyEntry(entry);
-      addToTally(this.stored.tally, classification, entry);
-      this.deps.metrics?.logEntries.inc({ class: classification.kind === 'error' ? classification.classId : classification.kind });
+    for (const record of records) {
+      addRecordToTally(this.stored.tally, record, this.startedAt);
+      if (record.k === 'r') this.stored.ready = true;
+      this.countMetric(record);
     }
+    if (cursor) this.stored.cursor = cursor;
     const verdict = evaluateThresholds(this.stored.tally, this.rules);
     if (verdict.breach) void this.finish('breached', verdict.reasons, seenAt);
     else void this.saveThrottled();
   }
 
-  private remember(id: string): void {
-    this.counted.add(id);
-    this.stored.recentIds.push(id);
-    if (this.stored.recentIds.length > REMEMBERED_IDS) this.stored.recentIds.splice(0, this.stored.recentIds.length - REMEMBERED_IDS);
+  private countMetric(record: FeedRecord): void {
+    const counter = this.deps.metrics?.logEntries;
+    if (!counter) return;
+    if (record.k === 'e') counter.inc({ class: record.c });
+    else if (record.k === 'q') {
+      if (record.ok > 0) counter.inc({ class: 'success' }, record.ok);
+      if (record.ig > 0) counter.inc({ class: 'ignored' }, record.ig);
+    }
   }
 
   private async saveThrottled(): Promise<void> {
@@ -206,12 +226,14 @@ class BakeRun {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.watch?.stop();
+    this.following?.stop();
     if (outcome !== 'handed-over') this.deps.metrics?.bakeVerdicts.inc({ verdict: outcome, judged: this.judging.mode });
     try {
-      if (outcome === 'handed-over') await this.saveProgress();
-      else if (outcome === 'breached') await this.breach(reasons, detectedAt, verdict);
+      if (outcome === 'handed-over') return await this.saveProgress();
+      if (outcome === 'breached') await this.breach(reasons, detectedAt, verdict);
+      else if (outcome === 'unread') await this.endUnread();
       else await this.end(outcome === 'inconclusive' ? 'inconclusive' : 'healthy', verdict);
+      await this.deps.logFeed?.forget(bakeSubjectId(this.op.id));
     } finally {
       this.finished?.(outcome);
     }
@@ -235,6 +257,11 @@ class BakeRun {
     const basis = this.basis(verdict);
     if (status === 'inconclusive' && basis.rates) await reportInconclusive(this.deps, this.migration, ended, basis.rates);
     else await reportHealthy(this.deps, this.migration, ended, this.stored.tally, basis);
+  }
+
+  private async endUnread(): Promise<void> {
+    const ended = await endBake(this.deps, this.op, 'inconclusive', this.migration, this.snapshot());
+    if (ended) await reportUnread(this.deps, ended);
   }
 }
 

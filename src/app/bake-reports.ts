@@ -30,6 +30,13 @@ export async function reportInconclusive(deps: AppDeps, migration: MigrationSett
   await stopRun(deps, op, `the bake of ${op.percent}% was inconclusive: ${doubts.join('; ')}`);
 }
 
+/** The log watch never confirmed it read the bake from its start: no verdict on logs that were not read. */
+export async function reportUnread(deps: AppDeps, op: Operation): Promise<void> {
+  const why = `the log watch never confirmed it had read this bake's Envoy sidecar logs from its start (Cloud Logging reads throttled or failing)`;
+  await postInThread(deps, op, `⚠️ Not called healthy: the ${op.percent}% step baked, but ${why}. Check \`/mesh errors\`; if the step looks fine, request the next one by hand.`);
+  await stopRun(deps, op, `the bake of ${op.percent}% ended unread: ${why}`);
+}
+
 export async function reportExtension(deps: AppDeps, op: Operation, migration: MigrationSettings, verdict: RateVerdict, hosts: HostNames): Promise<void> {
   const why = doubtReasons(verdict, hosts).join('; ');
   await postInThread(deps, op, `⏳ Not enough evidence yet (${why}; ${rateSummary({ verdict, hosts })}): baking on until ${op.bake?.deadline.slice(11, 16)} UTC (analysis.maxBake), ${spanText(op, analysisOf(migration))}.`);

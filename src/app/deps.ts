@@ -4,6 +4,7 @@ import type { OperationStore } from '../store/operation-store.js';
 import type { JobName } from '../queue/queues.js';
 import type { Block } from '../slack/blocks/block-kit.js';
 import type { LogSource } from '../logging/log-source.js';
+import type { LogFeed } from '../logging/log-feed.js';
 import type { MeshbotMetrics } from '../observability/metrics.js';
 import type { AnalysisKeys, RateRuleKeys } from '../domain/rates/analysis-settings.js';
 import type { RateSource } from '../metrics/rate-source.js';
@@ -69,8 +70,10 @@ export interface AppDeps {
   readonly groups: GroupDirectory;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** Envoy sidecar logs (workers); absent where nothing reads logs. */
+  /** Envoy sidecar logs read on demand (reports), within the project's shared read quota; absent where nothing reads logs. */
   readonly logs?: LogSource | undefined;
+  /** What the project's one log watch writes for each bake and sentinel (workers); absent where nothing bakes. */
+  readonly logFeed?: LogFeed | undefined;
   /** Request rates from Cloud Monitoring (workers); absent where nothing reads metrics. */
   readonly rates?: RateSource | undefined;
   /** Aborted when the process shuts down: long jobs (bakes) save their place and hand over. */

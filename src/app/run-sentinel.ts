@@ -1,5 +1,6 @@
-import { classifyEntry } from '../domain/logs/classify.js';
 import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
+import { sentinelSubjectId } from '../domain/watch/watch-subject.js';
+import type { LogFeed } from '../logging/log-feed.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
 import { escapeMrkdwn } from '../slack/blocks/block-kit.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
@@ -7,41 +8,36 @@ import { lockOf, type AppDeps, type MigrationSettings } from './deps.js';
 
 /** At most one notice per class per migration in this window. */
 export const NOTICE_WINDOW_SECONDS = 15 * 60;
-const FIRST_LOOK_BACK_MS = 2 * 60_000;
-const MAX_ENTRIES = 2000;
 
 /**
  * The sentinel job (scheduled every minute): outside bakes, control-plane errors of each
  * migration — first of all the Traffic Director permission denial — go to its incident channel,
- * aggregated, at most one message per class per 15 minutes.
+ * aggregated, at most one message per class per 15 minutes. It reads what the project's log
+ * watch wrote for the migration (control-plane errors only), not Cloud Logging itself.
  */
 export async function runSentinel(deps: AppDeps, sentinel: SentinelStore): Promise<void> {
   for (const migration of deps.migrations) {
-    if (!migration.incidentChannel || !deps.logs) continue;
+    if (!migration.incidentChannel || !deps.logFeed) continue;
     const holder = await deps.store.holderOf(lockOf(migration));
     if (holder?.bake?.status === 'running') continue; // the bake reports these itself
-    await scan(deps, sentinel, migration);
+    await scan(deps.logFeed, sentinel, migration);
     await notify(deps, sentinel, migration);
   }
 }
 
-async function scan(deps: AppDeps, sentinel: SentinelStore, migration: MigrationSettings): Promise<void> {
-  const checkpoint = await sentinel.checkpoint(migration.name);
-  const since = checkpoint ? new Date(Date.parse(checkpoint) + 1) : new Date(deps.now().getTime() - FIRST_LOOK_BACK_MS);
-  const entries = await (deps.logs as NonNullable<AppDeps['logs']>).list(filterOf(deps, migration), since, MAX_ENTRIES);
+async function scan(feed: LogFeed, sentinel: SentinelStore, migration: MigrationSettings): Promise<void> {
+  const cursor = await sentinel.cursor(migration.name);
+  const read = await feed.read(sentinelSubjectId(migration.name), cursor);
   const found = new Map<ErrorClassId, { count: number; samples: string[] }>();
-  let newest = checkpoint;
-  for (const entry of entries) {
-    if (!newest || entry.timestamp > newest) newest = entry.timestamp;
-    const classification = classifyEntry(entry);
-    if (classification.kind !== 'error' || errorClass(classification.classId).plane !== 'control') continue;
-    const seen = found.get(classification.classId) ?? { count: 0, samples: [] };
+  for (const record of read.records) {
+    if (record.k !== 'e') continue;
+    const seen = found.get(record.c) ?? { count: 0, samples: [] };
     seen.count++;
-    if (seen.samples.length < 3) seen.samples.push(classification.sample);
-    found.set(classification.classId, seen);
+    if (seen.samples.length < 3) seen.samples.push(record.s);
+    found.set(record.c, seen);
   }
   for (const [classId, seen] of found) await sentinel.addPending(migration.name, classId, seen.count, seen.samples);
-  if (newest && newest !== checkpoint) await sentinel.setCheckpoint(migration.name, newest);
+  if (read.cursor !== cursor) await sentinel.setCursor(migration.name, read.cursor);
 }
 
 async function notify(deps: AppDeps, sentinel: SentinelStore, migration: MigrationSettings): Promise<void> {

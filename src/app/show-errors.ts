@@ -4,6 +4,7 @@ import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-fi
 import { addToTally, emptyTally } from '../domain/logs/tally.js';
 import type { AppDeps, MigrationSettings, Reply } from './deps.js';
 import { recentRates } from './recent-rates.js';
+import { LogsThrottledError } from '../store/read-quota.js';
 
 const MAX_ENTRIES = 5000;
 
@@ -18,6 +19,7 @@ export async function showErrors(deps: AppDeps, migration: MigrationSettings, si
   try {
     entries = await deps.logs.list(filter, since, MAX_ENTRIES);
   } catch (error) {
+    if (error instanceof LogsThrottledError) return { text: `*${migration.name}*: errors not read, so this is no all-clear — ${error.message}.\n${await rates}` };
     return { text: `Could not read Cloud Logging: ${(error as Error).message}. Check that meshbot's Google service account has roles/logging.viewer on the project.\n${await rates}` };
   }
   const tally = emptyTally();

@@ -4,6 +4,7 @@ import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
 import { deniedProject, proxyStatusCommand, serviceAccountLookup, trafficDirectorGrant, type FilledCommand } from '../domain/troubleshoot.js';
 import type { AppDeps, MigrationSettings, Reply } from './deps.js';
+import { LogsThrottledError } from '../store/read-quota.js';
 
 const WINDOW_MS = 60 * 60_000;
 const MAX_ENTRIES = 5000;
@@ -34,7 +35,8 @@ export async function troubleshootMigration(deps: AppDeps, migration: MigrationS
     try {
       entries = await deps.logs.list(filter, since, MAX_ENTRIES);
     } catch (error) {
-      lines.push(`1. Permission denials: not checked — could not read Cloud Logging (${(error as Error).message}). meshbot's Google service account needs roles/logging.viewer on the project.`);
+      if (error instanceof LogsThrottledError) lines.push(`1. Permission denials: not checked — ${error.message}.`);
+      else lines.push(`1. Permission denials: not checked — could not read Cloud Logging (${(error as Error).message}). meshbot's Google service account needs roles/logging.viewer on the project.`);
     }
     if (entries) {
       const { denials, others } = tallyControlPlane(entries);

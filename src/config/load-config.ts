@@ -1,3 +1,4 @@
+import { compileLogFilter, FilterSyntaxError } from '../domain/logs/filter/compile-log-filter.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { migrationsPath, readEnv } from './env.js';
 import { loadMigrationsFile } from './migrations-file.js';
@@ -14,12 +15,13 @@ export async function loadConfig(env: Readonly<Record<string, string | undefined
   const environment = readEnv(env);
   const path = environment.ok ? environment.value.configPath : migrationsPath(env);
   const file = await loadMigrationsFile(path);
+  const filters = file.ok ? logFilterProblems(file.value) : [];
   const together = environment.ok && file.ok ? windowProblems(file.value, environment.value.monitoringEndpoint) : [];
-  if (environment.ok && file.ok && together.length === 0) return ok({ env: environment.value, file: file.value });
+  if (environment.ok && file.ok && filters.length === 0 && together.length === 0) return ok({ env: environment.value, file: file.value });
   return err(
     problemReport([
       { heading: 'Environment variables:', problems: environment.ok ? [] : environment.error },
-      { heading: `Migrations file (MESHBOT_CONFIG=${path}):`, problems: file.ok ? together : file.error },
+      { heading: `Migrations file (MESHBOT_CONFIG=${path}):`, problems: file.ok ? [...filters, ...together] : file.error },
     ]),
   );
 }
@@ -33,6 +35,24 @@ function windowProblems(file: MigrationsConfig, monitoringEndpoint: string | und
   return file.migrations.flatMap((m, i) => {
     const windowMs = m.analysis?.windowMs ?? 60_000;
     return windowMs < 60_000 ? [`migrations[${i}].analysis.window: must be at least 1m: Cloud Monitoring aligns metrics at 60 s at least (got ${windowMs / 1000}s); shorter windows work only against a local MetricService (MONITORING_API_ENDPOINT on 127.0.0.1)`] : [];
+  });
+}
+
+/**
+ * A migration's `logFilter` is also evaluated by meshbot itself, on the entries a shared log
+ * watch fans out to the migrations, so it must parse: refused at start, naming where it goes wrong.
+ */
+function logFilterProblems(file: MigrationsConfig): string[] {
+  return file.migrations.flatMap((m, i) => {
+    if (m.logFilter === undefined) return [];
+    try {
+      compileLogFilter(m.logFilter);
+      return [];
+    } catch (error) {
+      if (!(error instanceof FilterSyntaxError)) throw error;
+      const shown = JSON.stringify(m.logFilter);
+      return [`migrations[${i}].logFilter (migration "${m.name}"): is not a Cloud Logging query meshbot can read: ${error.message} of the filter${shown.length <= 80 ? ` (got ${shown})` : ''}`];
+    }
   });
 }
 

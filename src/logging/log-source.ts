@@ -1,59 +1,53 @@
 import type { Entry, Logging } from '@google-cloud/logging';
 import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
-import { entryTime, LogTail } from './log-tail.js';
+import { LogsThrottledError, type ReadPriority, type TakeOptions } from '../store/read-quota.js';
+import { entryTime } from './log-tail.js';
 
-export interface LogWatch {
-  stop(): void;
-  readonly resumePoint: Date | undefined;
-}
-
-export interface WatchHandlers {
-  readonly onEntries: (entries: ClassifiableEntry[]) => void;
-  readonly onSuppressed?: (count: number) => void;
-  readonly onReconnect?: (attempt: number, reason: string) => void;
-}
-
-/** Where Envoy sidecar logs come from: a live watch for bakes, a query for reports. */
+/** Envoy sidecar logs read on demand: reports (`/mesh errors`, troubleshoot). Bakes and the sentinel read the log watch's streams instead. */
 export interface LogSource {
   readonly projectId: string | undefined;
-  watch(filter: string, since: Date, handlers: WatchHandlers): Promise<LogWatch>;
-  list(filter: string, since: Date, limit: number): Promise<ClassifiableEntry[]>;
+  /** Newest first; throws LogsThrottledError when the project's read quota does not allow it now. */
+  list(filter: string, since: Date, limit: number, priority?: ReadPriority): Promise<ClassifiableEntry[]>;
 }
 
-const RECONCILE_EVERY_MS = 15_000;
-const LIST_PAGE = 1000;
+/** The project's shared ListLogEntries budget, as a reader sees it. */
+export interface ReadBudget {
+  take(priority: ReadPriority, options?: TakeOptions): Promise<void>;
+  throttled(): Promise<number>;
+}
 
-/** Cloud Logging through the real client: TailLogEntries with backfill, ListLogEntries for reports. */
+const LIST_PAGE = 1000;
+const RESOURCE_EXHAUSTED = 8;
+/** A person waiting on a report waits at most this long for a slot in the budget. */
+const REPORT_MAX_WAIT_MS = 5000;
+
+/** Cloud Logging's ListLogEntries through the real client, every page within the shared budget. */
 export class CloudLogSource implements LogSource {
   constructor(
     private readonly logging: Logging,
     readonly projectId: string | undefined,
-    private readonly reconcileEveryMs = RECONCILE_EVERY_MS,
+    private readonly budget?: ReadBudget,
   ) {}
 
-  async watch(filter: string, since: Date, handlers: WatchHandlers): Promise<LogWatch> {
-    const tail = new LogTail(
-      this.logging,
-      { filter, since, reconcileEveryMs: this.reconcileEveryMs },
-      {
-        onEntries: (entries) => handlers.onEntries(entries.map(toClassifiable)),
-        ...(handlers.onSuppressed ? { onSuppressed: handlers.onSuppressed } : {}),
-        ...(handlers.onReconnect ? { onReconnect: handlers.onReconnect } : {}),
-      },
-    );
-    await tail.start();
-    return tail;
-  }
-
-  async list(filter: string, since: Date, limit: number): Promise<ClassifiableEntry[]> {
+  async list(filter: string, since: Date, limit: number, priority: ReadPriority = 'report'): Promise<ClassifiableEntry[]> {
     const out: ClassifiableEntry[] = [];
     let query: Record<string, unknown> | null = { filter: `(${filter}) AND timestamp>="${since.toISOString()}"`, orderBy: 'timestamp desc', pageSize: Math.min(LIST_PAGE, limit), autoPaginate: false };
     while (query && out.length < limit) {
-      const [entries, next] = (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
+      const [entries, next] = await this.page(query, priority);
       out.push(...entries.map(toClassifiable));
       query = next && entries.length > 0 ? next : null;
     }
     return out.slice(0, limit);
+  }
+
+  private async page(query: Record<string, unknown>, priority: ReadPriority): Promise<[Entry[], Record<string, unknown> | null]> {
+    await this.budget?.take(priority, priority === 'report' ? { maxWaitMs: REPORT_MAX_WAIT_MS } : {});
+    try {
+      return (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== RESOURCE_EXHAUSTED || !this.budget) throw error;
+      throw new LogsThrottledError(await this.budget.throttled(), true);
+    }
   }
 }
 

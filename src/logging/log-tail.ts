@@ -1,8 +1,9 @@
 import type { Entry, Logging } from '@google-cloud/logging';
+import type { ReadBudget } from './log-source.js';
 
 export interface TailHandlers {
-  /** New entries, de-duplicated by insertId, in arrival order. */
-  readonly onEntries: (entries: Entry[]) => void;
+  /** New entries, de-duplicated by insertId, in arrival order. The stream is paused until a returned promise settles (backpressure). */
+  readonly onEntries: (entries: Entry[]) => void | Promise<void>;
   /** Entries Cloud Logging dropped before they reached us (rate limit, not consumed). */
   readonly onSuppressed?: (count: number) => void;
   readonly onReconnect?: (attempt: number, error: string) => void;
@@ -12,10 +13,14 @@ export interface TailOptions {
   readonly filter: string;
   /** Resume point: backfill from here on the first connection (e.g. after a worker restart). */
   readonly since?: Date | undefined;
-  /** Backfill through ListLogEntries at this interval even when the stream looks fine: covers a silently stalled stream. */
+  /** Backfill through ListLogEntries when the stream has sent nothing for this long: covers a silently stalled stream. */
   readonly reconcileEveryMs?: number;
   readonly maxBackoffMs?: number;
+  /** The project's shared ListLogEntries budget: every backfill page waits for a slot. */
+  readonly reads?: ReadBudget | undefined;
 }
+
+const RESOURCE_EXHAUSTED = 8;
 
 const SEEN_LIMIT = 50_000;
 const LATE_ARRIVAL_MARGIN_MS = 2 * 60_000;
@@ -36,6 +41,9 @@ export class LogTail {
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private readonly stopping = new AbortController();
+  private lastDataAt = Date.now();
+  private inFlight = 0;
 
   constructor(
     private readonly logging: Logging,
@@ -45,14 +53,18 @@ export class LogTail {
     this.lastTimestamp = options.since;
   }
 
+  /** Opens the stream, then backfills from the resume point (the two overlap; what is seen twice is passed on once). */
   async start(): Promise<void> {
-    if (this.lastTimestamp) await this.backfill();
+    const from = this.lastTimestamp;
     this.open();
-    if (this.options.reconcileEveryMs) this.reconcileTimer = setInterval(() => void this.backfill().catch(() => undefined), this.options.reconcileEveryMs);
+    if (from) await this.backfill(from);
+    const every = this.options.reconcileEveryMs;
+    if (every) this.reconcileTimer = setInterval(() => void this.reconcileIfSilent(every), every);
   }
 
   stop(): void {
     this.stopped = true;
+    this.stopping.abort(new Error('tail stopped'));
     clearTimeout(this.reconnectTimer);
     clearInterval(this.reconcileTimer);
     this.closeStream();
@@ -69,7 +81,8 @@ export class LogTail {
     this.stream = stream;
     stream.on('data', (response: { entries?: Entry[]; suppressionInfo?: { suppressedCount?: number }[] }) => {
       this.failures = 0;
-      if (response.entries?.length) this.deliver(response.entries);
+      this.lastDataAt = Date.now();
+      if (response.entries?.length) this.holdWhile(stream, this.deliver(response.entries));
       const suppressed = (response.suppressionInfo ?? []).reduce((sum, s) => sum + Number(s.suppressedCount ?? 0), 0);
       if (suppressed > 0) this.handlers.onSuppressed?.(suppressed);
     });
@@ -85,37 +98,78 @@ export class LogTail {
     const delay = Math.min(this.options.maxBackoffMs ?? 10_000, 100 * 2 ** Math.min(this.failures - 1, 10)) * (0.5 + Math.random() / 2);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.backfill()
-        .catch((error: Error) => this.handlers.onReconnect?.(this.failures, `backfill failed: ${error.message}`))
-        .finally(() => this.open());
+      const from = this.lastTimestamp;
+      this.open();
+      void this.backfill(from).catch((error: Error) => this.handlers.onReconnect?.(this.failures, `backfill failed: ${error.message}`));
     }, delay);
   }
 
-  /** Reads what the stream may have missed since the last entry seen (ListLogEntries, oldest first). */
-  private async backfill(): Promise<void> {
-    if (!this.lastTimestamp || this.stopped) return;
+  /** Pauses the stream while entries are being handed on, so a burst waits in Cloud Logging rather than in memory. */
+  private holdWhile(stream: NonNullable<LogTail['stream']>, delivering: Promise<void>): void {
+    this.inFlight++;
+    if (this.inFlight === 1) stream.pause();
+    void delivering
+      .catch((error: Error) => this.handlers.onReconnect?.(this.failures, `entries not handed on: ${error.message}`))
+      .finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0 && this.stream === stream) stream.resume();
+      });
+  }
+
+  private async reconcileIfSilent(everyMs: number): Promise<void> {
+    if (Date.now() - this.lastDataAt < everyMs) return;
+    this.lastDataAt = Date.now();
+    await this.backfill().catch((error: Error) => this.handlers.onReconnect?.(this.failures, `reconciliation failed: ${error.message}`));
+  }
+
+  /** Backfill alone, without a stream: what was logged from `since` until now (a newcomer's history). */
+  async backfillOnce(): Promise<void> {
+    await this.backfill(this.lastTimestamp);
+  }
+
+  /** Reads what the stream may have missed since `after` (the last entry seen; ListLogEntries, oldest first). */
+  private async backfill(after: Date | undefined = this.lastTimestamp): Promise<void> {
+    if (!after || this.stopped) return;
     // Entries can arrive late, timestamped before the newest one seen: re-read a margin before it
     // (what was seen already is dropped by insertId).
-    const from = new Date(this.lastTimestamp.getTime() - LATE_ARRIVAL_MARGIN_MS);
+    const from = new Date(after.getTime() - LATE_ARRIVAL_MARGIN_MS);
     const filter = `(${this.options.filter}) AND timestamp>="${from.toISOString()}"`;
     let query: Record<string, unknown> | null = { filter, orderBy: 'timestamp asc', pageSize: BACKFILL_PAGE, autoPaginate: false };
     let fetched = 0;
     while (query && fetched < BACKFILL_MAX_ENTRIES && !this.stopped) {
-      const [entries, next] = (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
+      const page = await this.readPage(query);
+      if (!page) return;
+      const [entries, next] = page;
       fetched += entries.length;
-      this.deliver(entries);
+      await this.deliver(entries);
       query = next && entries.length > 0 ? next : null;
     }
   }
 
-  private deliver(entries: Entry[]): void {
+  /** One ListLogEntries page within the shared budget; a 429 pauses every reader and this page is asked again. Undefined once stopped. */
+  private async readPage(query: Record<string, unknown>): Promise<[Entry[], Record<string, unknown> | null] | undefined> {
+    for (;;) {
+      if (this.stopped) return undefined;
+      try {
+        await this.options.reads?.take('backfill', { signal: this.stopping.signal });
+        return (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
+      } catch (error) {
+        if (this.stopped) return undefined;
+        if ((error as { code?: unknown }).code !== RESOURCE_EXHAUSTED || !this.options.reads) throw error;
+        const pausedMs = await this.options.reads.throttled();
+        this.handlers.onReconnect?.(this.failures, `Cloud Logging throttled a backfill (429 RESOURCE_EXHAUSTED); reads paused ${pausedMs} ms`);
+      }
+    }
+  }
+
+  private async deliver(entries: Entry[]): Promise<void> {
     const fresh = entries.filter((entry) => this.firstTime(entry));
     if (fresh.length === 0) return;
     for (const entry of fresh) {
       const at = entryTime(entry);
       if (at && (!this.lastTimestamp || at > this.lastTimestamp)) this.lastTimestamp = at;
     }
-    this.handlers.onEntries(fresh);
+    await this.handlers.onEntries(fresh);
   }
 
   private firstTime(entry: Entry): boolean {

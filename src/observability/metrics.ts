@@ -20,6 +20,11 @@ export class MeshbotMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly logTailSessions = new Gauge({ name: 'meshbot_log_tail_sessions', help: 'TailLogEntries sessions this process holds open for the project log watch (0 unless it holds the watch; 2 for a moment while one replaces another).', registers: [this.registry] });
+  readonly logWatchHolder = new Gauge({ name: 'meshbot_log_watch_holder', help: '1 while this process holds the project log watch lease.', registers: [this.registry] });
+  readonly logWatchSubjects = new Gauge({ name: 'meshbot_log_watch_subjects', help: 'Bakes and sentinels the log watch reads for (watched), and those whose filters fit in no session (unwatched), as the holder sees them.', labelNames: ['state'], registers: [this.registry] });
+  readonly loggingReads = new Counter({ name: 'meshbot_logging_list_calls_total', help: 'ListLogEntries calls this process made within the shared read budget, by priority (backfill, sentinel, report).', labelNames: ['priority'], registers: [this.registry] });
+  readonly loggingThrottled = new Counter({ name: 'meshbot_logging_throttled_total', help: 'ListLogEntries calls Cloud Logging answered with 429 RESOURCE_EXHAUSTED.', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'meshbot_queue_depth', help: 'Jobs waiting or delayed, by queue.', labelNames: ['queue'], registers: [this.registry] });
 
   constructor(withDefaults = true) {

@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import { JOB_NAMES, JobProducer, queueName, type JobName } from '../queue/queues.js';
 import { closeLoggingClient, createLoggingClient, type LoggingSettings } from '../logging/cloud-logging.js';
 import { CloudLogSource } from '../logging/log-source.js';
+import { logWatchParts, type LogWatchSettings } from './log-watch.js';
 import { createMonitoringClient, type MonitoringSettings } from '../metrics/monitoring-client.js';
 import { CloudRateSource } from '../metrics/rate-source.js';
 import { createBoltApp, type SlackSettings } from '../slack/bolt-app.js';
@@ -37,6 +38,8 @@ export interface RuntimeSettings {
   readonly stalledIntervalMs?: number | undefined;
   /** How often the sentinel scans for control-plane errors outside bakes. */
   readonly sentinelEveryMs?: number;
+  /** The project's one log watch: its session bound, the read quota, its timings (tests shorten them). */
+  readonly logWatch?: LogWatchSettings | undefined;
 }
 
 export interface Roles {
@@ -60,6 +63,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   const clusters = kubeClusters(settings.kubeconfig);
   const metrics = new MeshbotMetrics();
   const loggingClient = createLoggingClient(settings.logging);
+  const projectId = settings.logging.projectId;
+  const logWatch = logWatchParts(redis, loggingClient, { prefix: settings.queuePrefix, projectId, migrations: settings.migrations, worker: roles.worker, settings: settings.logWatch ?? {}, metrics, logger });
   const monitoring = settings.monitoring;
   const rates = monitoring ? new CloudRateSource(() => createMonitoringClient(monitoring), monitoring.projectId) : undefined;
   const slackClient = new webApi.WebClient(settings.slack.botToken, settings.slack.apiUrl ? { slackApiUrl: settings.slack.apiUrl } : {});
@@ -73,7 +78,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,
-    logs: new CloudLogSource(loggingClient, settings.logging.projectId),
+    logs: new CloudLogSource(loggingClient, projectId, logWatch.quota),
+    logFeed: logWatch.feed,
     rates,
     shutdown: shutdown.signal,
     metrics,
@@ -104,6 +110,7 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
       await step('slack receiver', async () => bot?.stop());
       await step('ops server', () => new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined))));
       await step('workers', () => Promise.all(workers.map((w) => w.close())));
+      await step('log watch', () => logWatch.close());
       await step('cloud logging', () => closeLoggingClient(loggingClient));
       await step('cloud monitoring', async () => rates?.close());
       await step('queues', () => producer.close());

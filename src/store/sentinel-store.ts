@@ -1,18 +1,19 @@
 import type { Redis } from 'ioredis';
 
-/** The sentinel's memory: where each migration's last scan ended, counts not yet reported, and the 15-minute quiet period per class. */
+/** The sentinel's memory: where each migration's last scan of its stream ended, counts not yet reported, and the 15-minute quiet period per class. */
 export class SentinelStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  async checkpoint(migration: string): Promise<string | undefined> {
-    return (await this.redis.get(this.key('checkpoint', migration))) ?? undefined;
+  /** Where in the migration's sentinel stream the last scan ended. */
+  async cursor(migration: string): Promise<string> {
+    return (await this.redis.get(this.key('cursor', migration))) ?? '0-0';
   }
 
-  async setCheckpoint(migration: string, timestamp: string): Promise<void> {
-    await this.redis.set(this.key('checkpoint', migration), timestamp);
+  async setCursor(migration: string, cursor: string): Promise<void> {
+    await this.redis.set(this.key('cursor', migration), cursor);
   }
 
   async addPending(migration: string, classId: string, count: number, samples: readonly string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { istioProxyAccessLog, tdPermissionDenied, xdsClosed13 } from '../harness/log-samples.js';
-import { eventually, FROM, requestMessage, routeWeights, startStack, testMigration, TO, type Stack } from '../support/meshbot-stack.js';
+import { eventually, FROM, requestMessage, routeWeights, startStack, testMigration, TO, waitUntilWatched, type Stack } from '../support/meshbot-stack.js';
 
 const M = {
   burst: testMigration(21, { bakeMs: 20_000, rollbackOn: { errors: 5, errorRate: 0.5, classes: ['td-permission-denied'] } }),
@@ -21,22 +21,22 @@ afterAll(async () => {
 const toGcpBackend = (responseFlags: string) => istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, authority: TO, responseFlags, now: new Date() });
 const ok = () => istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, authority: TO, now: new Date() });
 
-/** Requests a shift, approves it, and waits until its bake is tailing the logs. */
+/** Requests a shift, approves it, and waits until the log watch reads for its bake. */
 async function shiftAndBake(m: typeof M.burst, percent: number) {
   await stack.driver.slashCommand({ text: `shift ${percent}%`, userId: 'U0BOB', channelId: m.channel });
   const { message, operationId } = await requestMessage(stack.slack, m.channel);
   await stack.driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: m.channel, messageTs: message.ts });
   await eventually(() => expect(routeWeights(stack.kube, 'payments', m.virtualService)[TO]).toBe(percent));
-  const session = await stack.logs.waitForTail(5000);
-  return { message, operationId, session };
+  await waitUntilWatched(stack, operationId);
+  return { message, operationId };
 }
 
 const threadTexts = (channel: string, ts: string) => stack.slack.thread(channel, ts).map((m) => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`);
 
 describe('bake', () => {
   it('an error burst during the bake rolls back and reports in the thread and the incident channel', async () => {
-    const { message, session } = await shiftAndBake(M.burst, 25);
-    expect(session.request.filter).toContain(TO);
+    const { message } = await shiftAndBake(M.burst, 25);
+    expect(stack.logs.tails.map((t) => t.request.filter).join(' ')).toContain(TO.replaceAll('.', '\\\\.'));
     stack.logs.append([ok(), ok(), xdsClosed13({ now: new Date() }), ...Array.from({ length: 6 }, () => toGcpBackend('UH'))]);
     await eventually(() => expect(routeWeights(stack.kube, 'payments', M.burst.virtualService)).toEqual({ [FROM]: 90, [TO]: 10 }), 5000);
     await eventually(() => expect(threadTexts(M.burst.channel, message.ts).some((t) => t.includes('meshbot rolled back migration-21'))).toBe(true));

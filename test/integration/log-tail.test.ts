@@ -32,7 +32,7 @@ function collect(options: Partial<ConstructorParameters<typeof LogTail>[1]> = {}
   let suppressed = 0;
   const reconnects: string[] = [];
   tail = new LogTail(logging, { filter: FILTER, maxBackoffMs: 200, ...options }, {
-    onEntries: (entries) => received.push(...entries),
+    onEntries: (entries) => void received.push(...entries),
     onSuppressed: (count) => (suppressed += count),
     onReconnect: (_n, why) => reconnects.push(why),
   });

@@ -10,6 +10,11 @@ import { startLoggingServer, type LoggingServer } from '../harness/logging-serve
 import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
 import { startMonitoringServer, type MonitoringServer, type MonitoringServerOptions } from '../harness/monitoring-server.js';
+import { Redis } from 'ioredis';
+import { LogWatchStore } from '../../src/store/log-watch-store.js';
+import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
+import type { LogWatchSettings } from '../../src/runtime/log-watch.js';
+import type { LoggingServerOptions } from '../harness/logging-server.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -70,13 +75,23 @@ export interface Stack {
 }
 
 /** Real redis-server, local Slack and Kubernetes servers, and meshbot (bot + workers) wired to them. */
-export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: { sentinelEveryMs?: number; monitoring?: MonitoringServerOptions } = {}): Promise<Stack> {
+/** Shorter than production (1.5 s) so tests do not wait on the switch between sessions. */
+export const TEST_LOG_WATCH: LogWatchSettings = { overlapMs: 300 };
+
+export interface StackOptions {
+  readonly sentinelEveryMs?: number;
+  readonly monitoring?: MonitoringServerOptions;
+  readonly logging?: LoggingServerOptions;
+  readonly logWatch?: LogWatchSettings;
+}
+
+export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'meshbot-stack-'));
   const redis = await startRedis();
   const channels = [...new Set([...migrations.flatMap((m) => [m.channel, m.incidentChannel ?? 'C0INCIDENTS']), 'C0INCIDENTS', 'C0ELSEWHERE'])];
   const slack = await startSlackApiServer({ token: BOT_TOKEN, channels, usergroups: { S0SRE: ['U0CAROL'] }, users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' }, U0MALLORY: { name: 'mallory' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
-  const logs = await startLoggingServer();
+  const logs = await startLoggingServer(options.logging);
   const monitoring = options.monitoring ? await startMonitoringServer(options.monitoring) : undefined;
   for (const m of migrations) kube.seed(seedVirtualService(m.namespace, m.virtualService));
   kube.seed({ apiVersion: 'networking.gke.io/v1', kind: 'GCPBackend', metadata: { name: 'cr-gcpbackend', namespace: 'payments' }, spec: { cloudrun: { service: 'cr-service', regions: ['us-central1'] } } });
@@ -84,7 +99,7 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
   await kube.writeKubeconfig(kubeconfig);
   const queuePrefix = `{meshbot-test-${Math.random().toString(36).slice(2, 8)}}`;
   const meshbot = await startMeshbot(
-    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, monitoring: monitoring ? { projectId: monitoring.projectId, endpoint: monitoring.endpoint } : undefined, sentinelEveryMs: options.sentinelEveryMs ?? 60_000 },
+    { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, monitoring: monitoring ? { projectId: monitoring.projectId, endpoint: monitoring.endpoint } : undefined, sentinelEveryMs: options.sentinelEveryMs ?? 60_000, logWatch: { ...TEST_LOG_WATCH, ...options.logWatch } },
     roles,
     createLogger('silent'),
   );
@@ -128,6 +143,19 @@ export function routeWeights(kube: KubeApiServer, namespace: string, name: strin
 
 export function patchesOf(kube: KubeApiServer, name: string): number {
   return kube.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/virtualservices/${name}`) && (c.status ?? 0) < 300).length;
+}
+
+/** Waits until the project's log watch has read a bake from its start (its backfill is in and its session is open). */
+export async function waitUntilWatched(stack: Pick<Stack, 'redis' | 'queuePrefix' | 'logs'>, operationId: string, timeoutMs = 10_000): Promise<void> {
+  const redis = new Redis(stack.redis.url);
+  try {
+    const store = new LogWatchStore(redis, stack.queuePrefix, stack.logs.projectId);
+    await eventually(async () => {
+      if (!(await store.readyIds()).has(bakeSubjectId(operationId))) throw new Error(`the log watch has not read bake ${operationId} from its start yet`);
+    }, timeoutMs);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {

@@ -74,13 +74,7 @@ export function emptyTally(): Tally {
 export function addToTally(tally: Tally, classification: Classification, entry: ClassifiableEntry): Tally {
   tally.entries++;
   const timestamp = entry.timestamp;
-  if (timestamp) {
-    if (tally.lastTimestamp === undefined || tally.firstTimestamp === undefined) {
-      tally.firstTimestamp = timestamp;
-      tally.lastTimestamp = timestamp;
-    } else if (compareTimestamps(timestamp, tally.lastTimestamp) > 0) tally.lastTimestamp = timestamp;
-    else if (compareTimestamps(timestamp, tally.firstTimestamp) < 0) tally.firstTimestamp = timestamp;
-  }
+  widenSpan(tally, timestamp);
   switch (classification.kind) {
     case 'success':
       tally.successes++;
@@ -113,6 +107,26 @@ export function addToTally(tally: Tally, classification: Classification, entry: 
     else if (compareTimestamps(timestamp, perClass.firstTimestamp) < 0) perClass.firstTimestamp = timestamp;
   }
   return tally;
+}
+
+/** Adds entries counted together upstream (the log watcher's quiet records): `successes` and `ignored`, seen between `first` and `last`. */
+export function addQuietEntries(tally: Tally, successes: number, ignored: number, first: string, last: string): Tally {
+  if (successes + ignored <= 0) return tally;
+  tally.entries += successes + ignored;
+  tally.successes += successes;
+  tally.ignored += ignored;
+  widenSpan(tally, first);
+  widenSpan(tally, last);
+  return tally;
+}
+
+function widenSpan(tally: Tally, timestamp: string): void {
+  if (!timestamp) return;
+  if (tally.lastTimestamp === undefined || tally.firstTimestamp === undefined) {
+    tally.firstTimestamp = timestamp;
+    tally.lastTimestamp = timestamp;
+  } else if (compareTimestamps(timestamp, tally.lastTimestamp) > 0) tally.lastTimestamp = timestamp;
+  else if (compareTimestamps(timestamp, tally.firstTimestamp) < 0) tally.firstTimestamp = timestamp;
 }
 
 /**

@@ -4,8 +4,8 @@
  * implicit AND. As in Cloud Logging, OR binds tighter than AND: `a AND b OR c` is
  * `a AND (b OR c)`. Keywords are upper case only; lower-case `and` is a search term.
  */
-import { FilterError, FilterScanner } from '../filter-scanner.js';
-import type { ScannerRules } from '../filter-scanner.js';
+import { FilterError, FilterScanner } from './filter-scanner.js';
+import type { ScannerRules } from './filter-scanner.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type ComparisonOperator = '=' | '!=' | ':' | '=~' | '!~' | '>' | '<' | '>=' | '<=';

@@ -1,8 +1,9 @@
 /**
- * The scanning that the local Cloud Logging query parser and the local Cloud Monitoring filter
- * parser share: the position, peeking, upper-case keywords, quoted strings with backslash
- * escapes, white space, parentheses and errors that name the position. Each parser extends
- * FilterScanner with ScannerRules for what differs between the two languages.
+ * The scanning that the Cloud Logging query parser (filter-parser.ts here) and the test
+ * harness's Cloud Monitoring filter parser share: the position, peeking, upper-case keywords,
+ * quoted strings with backslash escapes, white space, parentheses and errors that name the
+ * position. Each parser extends FilterScanner with ScannerRules for what differs between the
+ * two languages.
  */
 
 /** A syntax error in a filter: the message ends with `at position N`. */
