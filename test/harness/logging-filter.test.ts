@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter } from './logging/filter-match.js';
-import { FilterSyntaxError, parseFilter } from './logging/filter-parser.js';
+import { compileFilter } from '../../src/domain/logs/filter/filter-match.js';
+import { FilterSyntaxError, parseFilter } from '../../src/domain/logs/filter/filter-parser.js';
 
 const accessLog = {
   logName: 'projects/p1/logs/stdout',

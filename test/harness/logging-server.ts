@@ -18,8 +18,8 @@ import { TailHub } from './logging/tail.js';
 import type { Suppression, TailLogEntriesRequest, TailResponse, TailSession } from './logging/tail.js';
 
 export { DEFAULT_PROJECT_ID } from './logging/entries.js';
-export { compileFilter } from './logging/filter-match.js';
-export { FilterSyntaxError, parseFilter } from './logging/filter-parser.js';
+export { compileFilter } from '../../src/domain/logs/filter/filter-match.js';
+export { FilterSyntaxError, parseFilter } from '../../src/domain/logs/filter/filter-parser.js';
 export type { HttpRequestInput, JsonObject, JsonValue, LogEntryInput, MonitoredResource, Severity, StoredLogEntry } from './logging/entries.js';
 export type { ListLogEntriesRequest } from './logging/list.js';
 export type { Suppression, SuppressionReason, TailLogEntriesRequest, TailSession } from './logging/tail.js';

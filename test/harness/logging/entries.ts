@@ -3,8 +3,8 @@
  * the API's JSON shape, which the filter evaluates) and as they go on the wire (the
  * snake_case protobuf shape that @grpc/proto-loader encodes with keepCase).
  */
-import { formatDuration, formatTimestamp, parseDuration, parseTimestamp } from './timestamps.js';
-import type { TimestampParts } from './timestamps.js';
+import { formatDuration, formatTimestamp, parseDuration, parseTimestamp } from '../../../src/domain/logs/filter/timestamps.js';
+import type { TimestampParts } from '../../../src/domain/logs/filter/timestamps.js';
 
 /** The project that the server and the sample builders use unless told otherwise. */
 export const DEFAULT_PROJECT_ID = 'meshbot-test';
@@ -113,9 +113,16 @@ export function normalizeEntry(input: LogEntryInput, context: NormalizeContext):
 }
 
 function requireTimestamp(value: Date | string, field: string): string {
-  const parts = parseTimestamp(value);
+  const parts = value instanceof Date ? dateParts(value) : parseTimestamp(value);
   if (!parts) throw new Error(`invalid ${field}: ${String(value)}`);
   return formatTimestamp(parts);
+}
+
+function dateParts(date: Date): TimestampParts | undefined {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) return undefined;
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
 function normalizeHttpRequest(input: HttpRequestInput): StoredLogEntry['httpRequest'] {

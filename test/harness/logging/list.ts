@@ -1,6 +1,6 @@
 /** ListLogEntries semantics over the stored entries, without any gRPC plumbing. */
 import { pageTokenFields, queryDigest, toPageToken } from '../page-token.js';
-import { compileFilter } from './filter-match.js';
+import { compileFilter } from '../../../src/domain/logs/filter/filter-match.js';
 import { projectOfLogName } from './entries.js';
 import type { StoredLogEntry } from './entries.js';
 import { invalidArgument } from './rpc-error.js';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { StatusObject } from '@grpc/grpc-js';
-import { FilterSyntaxError } from './filter-parser.js';
+import { FilterSyntaxError } from '../../../src/domain/logs/filter/filter-parser.js';
 
 /** An error that the server answers with a gRPC status. */
 export class RpcError extends Error {

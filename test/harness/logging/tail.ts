@@ -1,7 +1,7 @@
 /** TailLogEntries sessions: who is listening, with which filter, and the test hooks on them. */
 import { status } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { compileFilter } from './filter-match.js';
+import { compileFilter } from '../../../src/domain/logs/filter/filter-match.js';
 import { toProtoLogEntry } from './entries.js';
 import type { StoredLogEntry } from './entries.js';
 import { resourceMatcher } from './list.js';

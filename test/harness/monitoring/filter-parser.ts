@@ -7,8 +7,8 @@
  * monitoring.regex.full_match. `AND`, `OR`, `NOT` (upper case), parentheses and juxtaposition
  * (an implicit AND). NOT binds tightest, then AND, then OR: `a OR b AND c` is `a OR (b AND c)`.
  */
-import { FilterError, FilterScanner } from '../filter-scanner.js';
-import type { ScannerRules } from '../filter-scanner.js';
+import { FilterError, FilterScanner } from '../../../src/domain/logs/filter/filter-scanner.js';
+import type { ScannerRules } from '../../../src/domain/logs/filter/filter-scanner.js';
 
 export type ComparisonOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | ':';
 

@@ -41,6 +41,19 @@ describe('loadConfig', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('refuses a logFilter that is not a Cloud Logging query, naming the migration, the key and where it goes wrong', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbot-config-'));
+    const file = join(dir, 'meshbot.yaml');
+    await writeFile(file, `${await readFile(join(FIXTURES, 'minimal.yaml'), 'utf8')}    logFilter: 'severity>=ERROR AND (textPayload:"x"'\n`);
+    const result = await loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, MESHBOT_CONFIG: file });
+    expect(!result.ok && result.error.split('\n')).toEqual([
+      'meshbot cannot start: 1 configuration problem.',
+      `Migrations file (MESHBOT_CONFIG=${file}):`,
+      `  - migrations[0].logFilter (migration "checkout"): is not a Cloud Logging query meshbot can read: unbalanced '(' at position 20 of the filter (got "severity>=ERROR AND (textPayload:\\"x\\"")`,
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('indents a multi-line problem under its bullet', async () => {
     const result = await loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, MESHBOT_CONFIG: join(FIXTURES, 'empty.yaml') });
     const lines = !result.ok ? result.error.split('\n') : [];
