@@ -64,6 +64,8 @@ export interface ChildOptions {
   readonly slackApiUrl?: string;
   /** NODE_OPTIONS of the process, e.g. `--max-old-space-size=256` to size the heap as in a container. */
   readonly nodeOptions?: string;
+  /** More environment variables for the process (e.g. MESHBOT_STALLED_INTERVAL_MS=2000); they win over the ones above. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts `meshbot <verb>` on the stack's servers and queue prefix; resolves once /healthz answers. */
@@ -88,6 +90,7 @@ export async function startChildMeshbot(verb: 'bot' | 'worker' | 'all', stack: S
     PORT: String(port),
     LOG_LEVEL: 'warn',
     ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+    ...options.env,
   });
   const exitedEarly = child.exited.then((code) => {
     throw new Error(`meshbot ${verb} exited with ${String(code)} before it was ready:\n${child.output()}`);
