@@ -1,6 +1,6 @@
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
 import { emptyTally, evaluateThresholds, type RollbackOn, type Tally } from '../domain/logs/tally.js';
-import { addRecordToTally, type FeedRecord } from '../domain/watch/feed-record.js';
+import { addRecordToTally, streamIdAfter, type FeedRecord } from '../domain/watch/feed-record.js';
 import { bakeSubjectId, type WatchSubject } from '../domain/watch/watch-subject.js';
 import type { BakeJudging, Operation } from '../domain/operation/operation.js';
 import { transition } from '../domain/operation/transitions.js';
@@ -100,7 +100,7 @@ class BakeRun {
       // The project's log watch writes this bake's entries to its stream (backfilled from its
       // start, then live); the bake reads on from where its tally got to.
       const feed = this.deps.logFeed as NonNullable<AppDeps['logFeed']>;
-      this.following = await feed.follow(this.subject(), this.stored.cursor ?? '0-0', (records, cursor) => this.count(records, cursor));
+      this.following = await feed.follow(this.subject(), this.stored.cursor ?? '0-0', (records, ids) => this.count(records, ids));
       if (this.done) this.following.stop();
       else if (this.judging.mode === 'metrics') void this.lookAtRates();
       else this.endAtDeadline();
@@ -123,13 +123,25 @@ class BakeRun {
    * possible end it ends unread.
    */
   private endAtDeadline(): void {
-    this.schedule(this.deadlineMs, () => this.endWhenRead());
+    this.schedule(this.deadlineMs, () => void this.endWhenRead());
   }
 
-  private endWhenRead(): void {
-    if (this.stored.ready) return void this.finish('healthy');
+  private async endWhenRead(): Promise<void> {
+    if (this.done) return;
+    if (await this.readToDeadline()) return void this.finish('healthy');
     if (this.deps.now().getTime() >= Math.max(this.deadlineMs, this.rates.maxDeadlineMs())) return void this.finish('unread');
-    this.schedule(this.deps.now().getTime() + READY_CHECK_MS, () => this.endWhenRead());
+    this.schedule(this.deps.now().getTime() + READY_CHECK_MS, () => void this.endWhenRead());
+  }
+
+  /** The log watch read this bake from its start to its deadline, and what it wrote is counted (a breach in it ends the bake first). */
+  private async readToDeadline(): Promise<boolean> {
+    const feed = this.deps.logFeed as NonNullable<AppDeps['logFeed']>;
+    if (!this.stored.ready) return false;
+    const watermark = await feed.watermark();
+    if (!watermark || Date.parse(watermark) < this.deadlineMs) return false;
+    const rest = await feed.read(bakeSubjectId(this.op.id), this.stored.cursor ?? '0-0');
+    this.count(rest.records, rest.ids);
+    return !this.done;
   }
 
   private schedule(atMs: number, then: () => void): void {
@@ -170,7 +182,7 @@ class BakeRun {
     this.rules = logRules(this.migration, this.judging);
     const recorded = await this.deps.store.mutate(this.op.id, (current) => transition(current, { type: 'bake-judging', at: this.deps.now().toISOString(), judging: this.judging }));
     if (recorded.ok) await postInThread(this.deps, recorded.value.after, `⚠️ ${judgingNotice(recorded.value.after, this.migration, this.judging)}`);
-    this.count([], this.stored.cursor);
+    this.count([], []);
     this.endAtDeadline();
   }
 
@@ -183,15 +195,18 @@ class BakeRun {
     return { from: this.rates.analysis.fromService, to: this.rates.analysis.toService };
   }
 
-  private count(records: readonly FeedRecord[], cursor: string | undefined): void {
+  /** Counts records past the stored cursor (the live follower and the end-of-bake read may hand on the same ones). */
+  private count(records: readonly FeedRecord[], ids: readonly string[]): void {
     if (this.done) return;
     const seenAt = this.deps.now().toISOString();
-    for (const record of records) {
+    for (const [i, record] of records.entries()) {
+      const id = ids[i] as string;
+      if (this.stored.cursor && !streamIdAfter(id, this.stored.cursor)) continue;
+      this.stored.cursor = id;
       addRecordToTally(this.stored.tally, record, this.startedAt);
       if (record.k === 'r') this.stored.ready = true;
       this.countMetric(record);
     }
-    if (cursor) this.stored.cursor = cursor;
     const verdict = evaluateThresholds(this.stored.tally, this.rules);
     if (verdict.breach) void this.finish('breached', verdict.reasons, seenAt);
     else void this.saveThrottled();

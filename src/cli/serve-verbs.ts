@@ -41,5 +41,6 @@ export function runtimeSettings(config: Config): RuntimeSettings {
     gcpBackendApi: file.gcpBackendApi,
     logging: { projectId: env.gcpProject, endpoint: env.loggingEndpoint },
     monitoring: { projectId: env.gcpProject, endpoint: env.monitoringEndpoint },
+    logWatch: { maxSessions: env.logWatchMaxSessions, readQuotaPerMinute: env.loggingReadQuota },
   };
 }

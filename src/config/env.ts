@@ -34,6 +34,8 @@ export function readEnv(env: Env): Result<EnvConfig, string[]> {
     queuePrefix: checkQueuePrefix(value('MESHBOT_QUEUE_PREFIX')),
     logLevel: checkLogLevel(value('LOG_LEVEL')),
     stalledIntervalMs: checkStalledInterval(value('MESHBOT_STALLED_INTERVAL_MS')),
+    logWatchMaxSessions: checkWholeNumber('LOG_WATCH_MAX_SESSIONS', value('LOG_WATCH_MAX_SESSIONS'), 1, 10, 'TailLogEntries sessions of the log watch (Cloud Logging allows 10 per project); unset means 2'),
+    loggingReadQuota: checkWholeNumber('LOGGING_READ_QUOTA', value('LOGGING_READ_QUOTA'), 1, 100_000, "the project's ListLogEntries quota per minute (meshbot uses 80 % of it); unset means Cloud Logging's 60"),
   });
   if (!checked.ok) return checked;
   const { botToken, signingSecret, appToken, apiUrl, ...rest } = checked.value;
@@ -96,6 +98,13 @@ function checkStalledInterval(text: string | undefined): Result<number | undefin
   const ms = Number(text);
   if (!/^\d+$/.test(text) || ms < 1000 || ms > 600_000) return err(`MESHBOT_STALLED_INTERVAL_MS must be milliseconds from 1000 to 600000 (got ${JSON.stringify(text)}); unset means 30000.`);
   return ok(ms);
+}
+
+function checkWholeNumber(name: string, text: string | undefined, min: number, max: number, meaning: string): Result<number | undefined, string> {
+  if (text === undefined) return ok(undefined);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) return err(`${name} must be a whole number from ${min} to ${max}: ${meaning} (got ${JSON.stringify(text)}).`);
+  return ok(n);
 }
 
 function checkRedisUrl(url: string | undefined): Result<string, string> {

@@ -24,6 +24,10 @@ export interface EnvConfig {
   readonly queuePrefix: string;
   /** MESHBOT_STALLED_INTERVAL_MS: how soon a dead worker's jobs are resumed (BullMQ lock and stalled check); unset = 30 s. */
   readonly stalledIntervalMs?: number | undefined;
+  /** LOG_WATCH_MAX_SESSIONS: the most TailLogEntries sessions the project's log watch opens; unset = 2. */
+  readonly logWatchMaxSessions?: number | undefined;
+  /** LOGGING_READ_QUOTA: the project's ListLogEntries quota per minute; unset = 60 (Cloud Logging's). */
+  readonly loggingReadQuota?: number | undefined;
   readonly logLevel: LogLevel;
 }
 

@@ -3,7 +3,8 @@ import type { FeedRecord } from '../domain/watch/feed-record.js';
 import type { WatchSubject } from '../domain/watch/watch-subject.js';
 import type { LogWatchStore } from '../store/log-watch-store.js';
 
-export type OnRecords = (records: FeedRecord[], cursor: string) => void | Promise<void>;
+/** Records and their stream ids (same order); `cursor` is the last id. */
+export type OnRecords = (records: FeedRecord[], ids: string[], cursor: string) => void | Promise<void>;
 
 /** What a bake or the sentinel reads of the project's one log watch: its own stream of classified records. */
 export interface LogFeed {
@@ -11,9 +12,11 @@ export interface LogFeed {
   /** Registers the subject (if new) and hands on its records after `cursor` as they come; stop() ends the following, not the subject. */
   follow(subject: WatchSubject, cursor: string, onRecords: OnRecords): Promise<{ stop(): void }>;
   /** Records after `cursor`, without waiting (the sentinel's minute). */
-  read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; cursor: string }>;
+  read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }>;
   /** The subject is done: the watcher stops reading for it, its stream goes. */
   forget(subjectId: string): Promise<void>;
+  /** Everything logged before this time is in the streams. */
+  watermark(): Promise<string | undefined>;
 }
 
 const BLOCK_MS = 1000;
@@ -58,14 +61,18 @@ export class RedisLogFeed implements LogFeed {
     return { stop: () => void (this.followers.get(subject.id) === follower && this.followers.delete(subject.id)) };
   }
 
-  async read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; cursor: string }> {
+  async read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }> {
     const read = await this.store.read(subjectId, cursor, READ_COUNT * 10);
-    return { records: read.records, cursor: read.cursor };
+    return { records: read.records, ids: read.ids, cursor: read.cursor };
   }
 
   async forget(subjectId: string): Promise<void> {
     this.followers.delete(subjectId);
     await this.store.forget(subjectId);
+  }
+
+  watermark(): Promise<string | undefined> {
+    return this.store.watermark();
   }
 
   close(): void {
@@ -99,7 +106,7 @@ export class RedisLogFeed implements LogFeed {
       }
       const follower = this.followers.get(read.subjectId);
       if (!follower) continue;
-      await follower.onRecords(read.records, read.cursor);
+      await follower.onRecords(read.records, read.ids, read.cursor);
       follower.cursor = read.cursor;
     }
   }

@@ -44,6 +44,8 @@ export class LogTail {
   private readonly stopping = new AbortController();
   private lastDataAt = Date.now();
   private inFlight = 0;
+  private backfilling: Promise<void> | undefined;
+  private backfillAgainFrom: Date | undefined;
 
   constructor(
     private readonly logging: Logging,
@@ -59,7 +61,8 @@ export class LogTail {
     this.open();
     if (from) await this.backfill(from);
     const every = this.options.reconcileEveryMs;
-    if (every) this.reconcileTimer = setInterval(() => void this.reconcileIfSilent(every), every);
+    // Checked often, acted on only after `every` of silence: a stall is noticed at most a second late.
+    if (every) this.reconcileTimer = setInterval(() => void this.reconcileIfSilent(every), Math.min(every, 1000));
   }
 
   stop(): void {
@@ -68,6 +71,11 @@ export class LogTail {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.reconcileTimer);
     this.closeStream();
+  }
+
+  /** Open, not reconnecting or backfilling, nothing being handed on: what was ingested until now has been delivered (but for Cloud Logging's own buffering). */
+  get settled(): boolean {
+    return this.stream !== undefined && !this.reconnectTimer && !this.backfilling && this.inFlight === 0;
   }
 
   /** The newest entry time seen: where a successor resumes. */
@@ -127,9 +135,32 @@ export class LogTail {
     await this.backfill(this.lastTimestamp);
   }
 
-  /** Reads what the stream may have missed since `after` (the last entry seen; ListLogEntries, oldest first). */
-  private async backfill(after: Date | undefined = this.lastTimestamp): Promise<void> {
-    if (!after || this.stopped) return;
+  /**
+   * Reads what the stream may have missed since `after` (the last entry seen). One backfill at a
+   * time: asked again while one runs, it runs once more after it, from the earliest point asked
+   * (so reconnections in a row do not spend the read quota on the same pages side by side).
+   */
+  private backfill(after: Date | undefined = this.lastTimestamp): Promise<void> {
+    if (this.backfilling) {
+      if (after && (!this.backfillAgainFrom || after < this.backfillAgainFrom)) this.backfillAgainFrom = after;
+      return this.backfilling;
+    }
+    const run = async () => {
+      for (let from = after; from && !this.stopped; from = this.takeBackfillAgainFrom()) await this.readSince(from);
+    };
+    this.backfilling = run().finally(() => (this.backfilling = undefined));
+    return this.backfilling;
+  }
+
+  private takeBackfillAgainFrom(): Date | undefined {
+    const from = this.backfillAgainFrom;
+    this.backfillAgainFrom = undefined;
+    return from;
+  }
+
+  /** ListLogEntries from `after` (less the late-arrival margin) to now, oldest first. */
+  private async readSince(after: Date): Promise<void> {
+    if (this.stopped) return;
     // Entries can arrive late, timestamped before the newest one seen: re-read a margin before it
     // (what was seen already is dropped by insertId).
     const from = new Date(after.getTime() - LATE_ARRIVAL_MARGIN_MS);

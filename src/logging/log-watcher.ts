@@ -18,6 +18,8 @@ export interface LogWatcherSettings {
   readonly reconcileEveryMs: number;
   /** A replaced session stays open this long beside its successor, so nothing falls in the switch. */
   readonly overlapMs: number;
+  /** How far behind the clock the watermark stays: Cloud Logging's tail holds entries up to 2 s (buffer_window) before it sends them. */
+  readonly watermarkLagMs: number;
   /** What the sentinel watches: migrations with an incident channel. */
   readonly sentinels: readonly Pick<WatchSubject, 'migration' | 'from' | 'to' | 'extra'>[];
 }
@@ -33,7 +35,8 @@ export interface LogWatcherHooks {
 
 interface Session {
   readonly tail: LogTail;
-  readonly covers: ReadonlySet<string>;
+  /** The subjects it reads for (another set of subjects with the same hosts has the same filter, so this can change). */
+  covers: ReadonlySet<string>;
 }
 
 const SENTINEL_LOOK_BACK_MS = 2 * 60_000;
@@ -118,6 +121,19 @@ export class LogWatcher {
       this.lastRenewAt = Date.now();
     }
     await this.sync(undefined);
+    await this.advanceWatermark(token);
+  }
+
+  /**
+   * While every session is settled, what was logged until a few seconds ago has been written:
+   * bakes end on that, not on the clock alone (a watch that changed hands or is backfilling has
+   * not read their last minutes yet).
+   */
+  private async advanceWatermark(token: number): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    if (sessions.length === 0 || !sessions.every((session) => session.tail.settled)) return;
+    const at = new Date(Date.now() - this.settings.watermarkLagMs).toISOString();
+    await this.store.advanceWatermark(this.lease.leaseKey, this.lease.value(token), at);
   }
 
   /** Where a new holder starts: after the last entry written, or a couple of minutes back the first time. */
@@ -166,8 +182,9 @@ export class LogWatcher {
     const next = new Map<string, Session>();
     const retired: Session[] = [];
     for (const [filter, session] of this.sessions) {
-      if (filters.includes(filter)) next.set(filter, session);
-      else retired.push(session);
+      const i = filters.indexOf(filter);
+      if (i < 0) retired.push(session);
+      else next.set(filter, Object.assign(session, { covers: new Set(covers[i]) }));
     }
     for (const [i, filter] of filters.entries()) {
       if (next.has(filter)) continue;
@@ -189,17 +206,18 @@ export class LogWatcher {
   }
 
   private async openSession(filter: string, covers: ReadonlySet<string>, since: Date | undefined): Promise<Session> {
-    const tail = new LogTail(
+    const session: { tail?: LogTail; covers: ReadonlySet<string> } = { covers };
+    session.tail = new LogTail(
       this.logging,
       { filter, since, reconcileEveryMs: this.settings.reconcileEveryMs, reads: this.reads },
       {
         onEntries: (entries) => this.write(entries.map(toClassifiable)),
-        onSuppressed: (count) => void this.deliver(markFor([...covers], { k: 's', n: count }), undefined),
+        onSuppressed: (count) => void this.deliver(markFor([...session.covers], { k: 's', n: count }), undefined),
         onReconnect: (attempt, reason) => this.hooks.warn('log watch: tail reconnecting', { attempt, reason }),
       },
     );
-    await tail.start();
-    return { tail, covers };
+    await session.tail.start();
+    return session as Session;
   }
 
   /**

@@ -21,9 +21,10 @@ export interface LogWatchSettings {
   readonly syncEveryMs?: number | undefined;
   readonly reconcileEveryMs?: number | undefined;
   readonly overlapMs?: number | undefined;
+  readonly watermarkLagMs?: number | undefined;
 }
 
-const DEFAULTS = { maxSessions: 2, leaseTtlMs: 3000, syncEveryMs: 200, reconcileEveryMs: 15_000, overlapMs: 1500 };
+const DEFAULTS = { maxSessions: 2, leaseTtlMs: 3000, syncEveryMs: 200, reconcileEveryMs: 15_000, overlapMs: 1500, watermarkLagMs: 3000 };
 
 export interface LogWatchParts {
   readonly quota: ReadQuota;
@@ -46,6 +47,7 @@ export function logWatchParts(redis: Redis, logging: Logging, context: { prefix:
     syncEveryMs: context.settings.syncEveryMs ?? DEFAULTS.syncEveryMs,
     reconcileEveryMs: context.settings.reconcileEveryMs ?? DEFAULTS.reconcileEveryMs,
     overlapMs: context.settings.overlapMs ?? DEFAULTS.overlapMs,
+    watermarkLagMs: context.settings.watermarkLagMs ?? DEFAULTS.watermarkLagMs,
     sentinels: context.migrations.filter((m) => m.incidentChannel).map((m) => ({ migration: m.name, from: m.from, to: m.to, extra: m.logFilter })),
   };
   const lease = new Lease(redis, store.key('lease'), processId, settings.leaseTtlMs);

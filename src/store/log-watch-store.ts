@@ -11,6 +11,8 @@ const SEEN_TTL_SECONDS = 30 * 60;
 export interface StreamRead {
   readonly subjectId: string;
   readonly records: FeedRecord[];
+  /** The stream id of each record (same order): where it stands in the subject's stream. */
+  readonly ids: string[];
   /** The id of the last record read: where the next read starts. */
   readonly cursor: string;
 }
@@ -64,6 +66,16 @@ export class LogWatchStore {
     if (subjectIds.length > 0) await this.redis.hset(this.key('ready'), Object.fromEntries(subjectIds.map((id) => [id, '1'])));
   }
 
+  /** Everything logged before this time has been written to the streams (set by the holder while its sessions are settled). */
+  async watermark(): Promise<string | undefined> {
+    return (await this.redis.get(this.key('watermark'))) ?? undefined;
+  }
+
+  /** Moves the watermark forward, if `leaseValue` still holds the watch. */
+  async advanceWatermark(leaseKey: string, leaseValue: string, at: string): Promise<void> {
+    await this.redis.eval(ADVANCE, 2, leaseKey, this.key('watermark'), leaseValue, at);
+  }
+
   /** The newest entry time the watch has written: where a new holder resumes. */
   async resumePoint(): Promise<string | undefined> {
     return (await this.redis.get(this.key('resume'))) ?? undefined;
@@ -96,13 +108,13 @@ export class LogWatchStore {
     const keys = ids.map((id) => otherStreams[id] ?? this.streamKey(id));
     const idOf = new Map(keys.map((key, i) => [key, ids[i] as string]));
     const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids.map((id) => cursors.get(id) as string))) as [string, [string, string[]][]][] | null;
-    return (reply ?? []).map(([key, entries]) => ({ subjectId: idOf.get(key) ?? key, records: entries.map(([, fields]) => parseRecord(fields)), cursor: entries.at(-1)?.[0] as string }));
+    return (reply ?? []).map(([key, entries]) => ({ subjectId: idOf.get(key) ?? key, records: entries.map(([, fields]) => parseRecord(fields)), ids: entries.map(([id]) => id), cursor: entries.at(-1)?.[0] as string }));
   }
 
   /** Records after `cursor` of one subject, without waiting. */
   async read(subjectId: string, cursor: string, count: number): Promise<StreamRead> {
     const entries = (await this.redis.xrange(this.streamKey(subjectId), `(${cursor}`, '+', 'COUNT', count)) as [string, string[]][];
-    return { subjectId, records: entries.map(([, fields]) => parseRecord(fields)), cursor: entries.at(-1)?.[0] ?? cursor };
+    return { subjectId, records: entries.map(([, fields]) => parseRecord(fields)), ids: entries.map(([id]) => id), cursor: entries.at(-1)?.[0] ?? cursor };
   }
 
   private streamKey(subjectId: string): string {
@@ -118,6 +130,12 @@ function bucketOf(timestamp: string): string {
 function parseRecord(fields: string[]): FeedRecord {
   return JSON.parse(fields[1] ?? '{}') as FeedRecord;
 }
+
+const ADVANCE = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('get', KEYS[2])
+if not current or current < ARGV[2] then redis.call('set', KEYS[2], ARGV[2]) end
+return 1`;
 
 const DELIVER = `
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return -1 end

@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src/domain/operation/operation.js';
 import { validateIstioObject } from '../../src/schema/istio-schema.js';
+import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
+import { LogWatchStore } from '../../src/store/log-watch-store.js';
 import { startKubeApiServer, type FaultHandle, type KubeApiServer } from '../harness/kube-api-server.js';
 import { tdPermissionDenied } from '../harness/log-samples.js';
 import { startLoggingServer, type LoggingServer } from '../harness/logging-server.js';
@@ -294,13 +296,14 @@ afterAll(async () => {
 /** Answered PATCHes with a 2xx status (a hung or in-flight request has no status yet and changed nothing). */
 const successfulPatches = (plan: Plan): number => kube.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/virtualservices/${plan.name}`) && c.status !== undefined && c.status < 300).length;
 
-const liveTails = (plan: Plan): number => logs.tails.filter((t) => t.request.filter.includes(`labels.run="${plan.name}"`)).length;
+/** Bakes of this plan the project's log watch still reads for (a bake that ended must have let go of its subject). */
+const watchedBakes = async (fleet: Fleet, plan: Plan): Promise<string[]> => {
+  const ids = new Set((await fleet.operationsOf(plan)).map((o) => bakeSubjectId(o.id)));
+  return (await new LogWatchStore(redis, fleet.prefix, logs.projectId).subjects()).filter((s) => ids.has(s.id)).map((s) => s.id);
+};
 
-const tailsReport = (plan: Plan): string =>
-  logs.tailHistory
-    .filter((t) => t.request.filter.includes(`labels.run="${plan.name}"`))
-    .map((t) => `#${t.id} opened ${t.openedAt.toISOString()} ${t.live ? 'live' : `ended (${t.endReason ?? '?'})`}, ${t.delivered.length} delivered`)
-    .join('; ');
+/** Whether the log watch has read this bake from its start (its backfill is in). */
+const bakeWatched = async (fleet: Fleet, id: string): Promise<boolean> => (await new LogWatchStore(redis, fleet.prefix, logs.projectId).readyIds()).has(bakeSubjectId(id));
 
 const denial = (plan: Plan) => tdPermissionDenied({ now: new Date(), labels: { run: plan.name } });
 
@@ -361,7 +364,7 @@ async function approveStep(fleet: Fleet, plan: Plan): Promise<string> {
 async function untilBaking(fleet: Fleet, plan: Plan, id: string, timeoutMs = 10_000): Promise<void> {
   await eventually(async () => {
     expect((await fleet.operation(id))?.bake?.status).toBe('running');
-    expect(liveTails(plan)).toBeGreaterThan(0);
+    expect(await bakeWatched(fleet, id)).toBe(true);
   }, timeoutMs);
 }
 
@@ -392,7 +395,7 @@ async function checkEnd(fleet: Fleet, plan: Plan, end: Settled, story: string): 
     const held = await fleet.operation(holder);
     expect(held !== undefined && FINAL_STATES.includes(held.state) && held.bake?.status !== 'running', `${what}: the VirtualService is still locked by ${holder} (${held?.state})`).toBe(true);
   }
-  await eventually(() => expect(liveTails(plan), `${what}: log tails left open: ${tailsReport(plan)}`).toBe(0), 5000);
+  await eventually(async () => expect(await watchedBakes(fleet, plan), `${what}: bakes the log watch still reads for`).toEqual([]), 5000);
 }
 
 /** One seeded run: approve, SIGKILL the worker at the planned moment, skip BullMQ's timers, start a successor, check the end. */
@@ -482,7 +485,7 @@ describe('worker crashes (real meshbot bot and worker processes)', () => {
     await checkEnd(main, LATE, end, 'killed during the bake, denial logged, successor started after the deadline');
   });
 
-  it('a bake resumed after its deadline ends healthy and closes its log tail', { timeout: 60_000 }, async () => {
+  it('a bake resumed after its deadline ends healthy and lets go of its log watch subject', { timeout: 60_000 }, async () => {
     const end = await resumeAfterDeadline(QUIET, false);
     expect(end.outcome).toBe('healthy');
     await checkEnd(main, QUIET, end, 'killed during the bake, successor started after the deadline');

@@ -75,8 +75,8 @@ export interface Stack {
 }
 
 /** Real redis-server, local Slack and Kubernetes servers, and meshbot (bot + workers) wired to them. */
-/** Shorter than production (1.5 s) so tests do not wait on the switch between sessions. */
-export const TEST_LOG_WATCH: LogWatchSettings = { overlapMs: 300 };
+/** Shorter than production (1.5 s overlap, 3 s watermark lag) so tests do not wait on the switch between sessions or at a bake's end. */
+export const TEST_LOG_WATCH: LogWatchSettings = { overlapMs: 300, watermarkLagMs: 300 };
 
 export interface StackOptions {
   readonly sentinelEveryMs?: number;

@@ -27,3 +27,10 @@ export function addRecordToTally(tally: Tally, record: FeedRecord, since: string
       return tally;
   }
 }
+
+/** Whether stream id `a` (`ms-seq`) comes after `b` in its stream. */
+export function streamIdAfter(a: string, b: string): boolean {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs !== bMs ? aMs > bMs : aSeq > bSeq;
+}
