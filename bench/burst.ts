@@ -7,7 +7,7 @@
  */
 import { istioProxyAccessLog } from '../test/harness/log-samples.js';
 import type { LogEntryInput } from '../test/harness/logging-server.js';
-import { eventually, FROM, routeWeights, startStack, testMigration, TO } from '../test/support/meshbot-stack.js';
+import { eventually, FROM, routeWeights, startStack, testMigration, TO, waitUntilWatched } from '../test/support/meshbot-stack.js';
 import type { Tally } from '../src/domain/logs/tally.js';
 import { sampleRss, startChildMeshbot } from './child-meshbot.js';
 import { approveWhenPosted, openStore } from './flow.js';
@@ -35,7 +35,7 @@ export interface BurstResult {
   /** The breach report posted in the thread (text and blocks). */
   readonly report: string;
   /** The tally the bake stored with the operation, and its size as JSON. */
-  readonly stored: { tally: Tally; recentIds: string[] } | undefined;
+  readonly stored: { tally: Tally; cursor?: string; recentIds?: string[] } | undefined;
   readonly storedBytes: number;
 }
 
@@ -59,8 +59,8 @@ export async function runLogBurst(options: BurstOptions = {}): Promise<BurstResu
     const { threadTs, operationId } = await approveWhenPosted(context, migration);
     await eventually(() => {
       if (routeWeights(stack.kube, 'payments', migration.virtualService)[TO] !== 25) throw new Error('step not applied');
-      if (stack.logs.tailCount !== 1) throw new Error('bake not tailing');
     }, 15_000);
+    await waitUntilWatched(stack, operationId, 15_000);
     await new Promise((r) => setTimeout(r, 500));
 
     const rss = sampleRss(worker.pid);

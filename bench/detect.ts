@@ -5,7 +5,7 @@
  * and classifier throughput. Prints JSON.
  */
 import { tdPermissionDenied } from '../test/harness/log-samples.js';
-import { eventually, FROM, requestMessage, routeWeights, seedVirtualService, startStack, testMigration, TO, type Stack } from '../test/support/meshbot-stack.js';
+import { eventually, FROM, requestMessage, routeWeights, seedVirtualService, startStack, testMigration, TO, waitUntilWatched, type Stack } from '../test/support/meshbot-stack.js';
 import { classifyThroughput, sampleEntries } from './classify.js';
 import { machine, percentile } from './stats.js';
 
@@ -31,8 +31,8 @@ async function oneTrial(stack: Stack, migration: ReturnType<typeof testMigration
   await stack.driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: migration.channel, messageTs: message.ts });
   await eventually(() => {
     if (routeWeights(stack.kube, 'payments', migration.virtualService)[TO] !== percent) throw new Error('not applied yet');
-    if (stack.logs.tailCount < 1) throw new Error('bake not tailing yet');
   }, 10_000);
+  await waitUntilWatched(stack, operationId);
   const callsBefore = stack.kube.calls.length;
   const start = performance.now();
   stack.logs.append(tdPermissionDenied({ now: new Date() }));
@@ -40,7 +40,6 @@ async function oneTrial(stack: Stack, migration: ReturnType<typeof testMigration
   const elapsed = performance.now() - start;
   await eventually(() => {
     if (routeWeights(stack.kube, 'payments', migration.virtualService)[FROM] !== 90) throw new Error('rollback not complete');
-    if (stack.logs.tailCount !== 0) throw new Error('bake still tailing');
   }, 10_000);
   await eventually(async () => {
     const busy = stack.slack.messages.some((m) => m.thread_ts === message.ts && (m.text ?? '').startsWith('↩️ Rolled back'));

@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src/domain/operation/operation.js';
 import { validateIstioObject } from '../../src/schema/istio-schema.js';
+import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
+import { LogWatchStore } from '../../src/store/log-watch-store.js';
 import { startKubeApiServer, type KubeApiServer } from '../harness/kube-api-server.js';
 import { tdPermissionDenied } from '../harness/log-samples.js';
 import { startLoggingServer, type LoggingServer } from '../harness/logging-server.js';
@@ -139,7 +141,10 @@ async function operationsOf(migration: string): Promise<Operation[]> {
   return (await Promise.all(ids.map(operation))).filter((op): op is Operation => op !== undefined);
 }
 
-const liveTails = (c: Case) => logs.tails.filter((t) => t.request.filter.includes(`labels.run="${c.name}"`));
+const watchStore = () => new LogWatchStore(redis, PREFIX, logs.projectId);
+/** The log watch has read the bake from its start and reads for it still. */
+const watched = async (operationId: string) => (await watchStore().readyIds()).has(bakeSubjectId(operationId));
+const stillSubject = async (operationId: string) => (await watchStore().subjects()).some((s) => s.id === bakeSubjectId(operationId));
 
 const successfulPatches = (c: Case): number => kube.calls.filter((call) => call.method === 'PATCH' && call.path.endsWith(`/virtualservices/${c.name}`) && call.status !== undefined && call.status < 300).length;
 
@@ -175,10 +180,9 @@ describe('Redis restarting in the middle of a bake (appendonly)', () => {
       await eventually(() => expect(routeWeights(kube, NAMESPACE, c.name)).toEqual(AFTER), 10_000);
       await eventually(async () => {
         expect((await operation(operationId))?.bake?.status).toBe('running');
-        expect(liveTails(c)).toHaveLength(1);
+        expect(await watched(operationId)).toBe(true);
       }, 10_000);
       const before = await operation(operationId);
-      const tail = liveTails(c)[0];
 
       let logged = await outage(c);
 
@@ -190,9 +194,9 @@ describe('Redis restarting in the middle of a bake (appendonly)', () => {
       if (c.denial === 'after') {
         expect(after?.bake?.status).toBe('running');
         await untilReady(20_000);
-        // Still baking on the same tail: nothing was decided while Redis was away.
+        // Still baking and still read for: nothing was decided while Redis was away.
         expect(routeWeights(kube, NAMESPACE, c.name)).toEqual(AFTER);
-        expect(tail?.live, "the bake's log tail was closed by the outage").toBe(true);
+        expect(await stillSubject(operationId), 'the log watch forgot the bake in the outage').toBe(true);
         logDenial(c);
         logged = Date.now();
       }
@@ -217,7 +221,7 @@ describe('Redis restarting in the middle of a bake (appendonly)', () => {
       expect(validateIstioObject(kube.getObject('virtualservices', NAMESPACE, c.name))).toEqual([]);
       expect(successfulPatches(c), 'one PATCH for the step, one for the rollback').toBe(2);
       await slack.waitForMessage((m) => m.kind === 'message' && m.channel === 'C0INCIDENTS' && JSON.stringify(m.blocks ?? m.text ?? '').includes(c.name), 5000);
-      await eventually(() => expect(liveTails(c)).toHaveLength(0), 5000);
+      await eventually(async () => expect(await stillSubject(operationId)).toBe(false), 5000);
       expect(alive(meshbot)).toBe(true);
     });
   }

@@ -24,7 +24,8 @@ export function migrationLogFilter(subject: FilterSubject): string {
     `(textPayload:"trafficdirector.googleapis.com" OR textPayload:"CERTIFICATE_VERIFY_FAILED" OR textPayload:"gRPC config for type.googleapis.com")`,
   ];
   const base = `(${parts.join(' OR ')})`;
-  return subject.extra ? `${base} AND (${subject.extra})` : base;
+  // The line break ends a `--` comment the extra filter may end with, before the closing parenthesis.
+  return subject.extra ? `${base} AND (${subject.extra}\n)` : base;
 }
 
 /** The Logs Explorer page showing a filter over a time window, for people to look for themselves. */

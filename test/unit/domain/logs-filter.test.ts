@@ -29,7 +29,7 @@ describe('migrationLogFilter', () => {
 
   it('ANDs the configured extra filter', () => {
     const extra = migrationLogFilter({ from: 'a.com', to: 'b.com', extra: 'resource.labels.cluster_name="prod"' });
-    expect(extra.endsWith(' AND (resource.labels.cluster_name="prod")')).toBe(true);
+    expect(extra.endsWith(' AND (resource.labels.cluster_name="prod"\n)')).toBe(true);
   });
 
   it('links to the Logs Explorer with the query and window', () => {

@@ -158,3 +158,12 @@ describe('sessionFilter', () => {
     expect(matches(entryOf(csmTrafficLog({ destinationServiceHost: 'aXb', upstreamCluster: 'outbound|443||C+D(E)' })))).toBe(true);
   });
 });
+
+describe('an extra filter that ends in a comment', () => {
+  it('still leaves the migration filter and the session filter whole', () => {
+    const extra = 'severity>=ERROR -- prod only';
+    expect(() => compileLogFilter(migrationLogFilter({ from: 'a.example.com', to: 'b.example.com', extra }))).not.toThrow();
+    const subject = { id: 'bake:x', kind: 'bake' as const, migration: 'm', from: 'a.example.com', to: 'b.example.com', extra, since: '2026-01-01T00:00:00.000Z', until: '2027-01-01T00:00:00.000Z' };
+    expect(() => compileLogFilter(sessionFilter([subject]))).not.toThrow();
+  });
+});
