@@ -17,6 +17,8 @@ import type { BakeBasis } from '../slack/blocks/bake-report.js';
 const SAVE_EVERY_MS = 1000;
 /** Past its deadline, a bake waits this often for the log watch to confirm it has read the bake's start. */
 const READY_CHECK_MS = 500;
+/** How often a bake makes sure the log watch still knows it. */
+const SUBJECT_HEARTBEAT_MS = 2000;
 /** Kept after the bake's last possible end, so a subject whose worker died at the end is dropped by the watcher. */
 const SUBJECT_MARGIN_MS = 10 * 60_000;
 
@@ -72,6 +74,7 @@ class BakeRun {
   private rules: RollbackOn;
   private deadlineMs: number;
   private following: { stop(): void } | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSave = 0;
   private finished: ((outcome: BakeOutcome) => void) | undefined;
@@ -101,15 +104,27 @@ class BakeRun {
       // start, then live); the bake reads on from where its tally got to.
       const feed = this.deps.logFeed as NonNullable<AppDeps['logFeed']>;
       this.following = await feed.follow(this.subject(), this.stored.cursor ?? '0-0', (records, ids) => this.count(records, ids));
+      this.heartbeat = setInterval(() => void this.keepRegistered(feed), SUBJECT_HEARTBEAT_MS);
       if (this.done) this.following.stop();
       else if (this.judging.mode === 'metrics') void this.lookAtRates();
       else this.endAtDeadline();
       return await outcome;
     } finally {
       clearTimeout(this.timer);
+      clearInterval(this.heartbeat);
       this.deps.shutdown?.removeEventListener('abort', onShutdown);
       this.following?.stop();
     }
+  }
+
+  /**
+   * A Redis that restarted without its last writes may have lost the bake's registration: put it
+   * back, and wait again for the watch to read the bake from its start before calling it healthy.
+   */
+  private async keepRegistered(feed: NonNullable<AppDeps['logFeed']>): Promise<void> {
+    if (this.done) return;
+    const lost = await feed.register(this.subject()).catch(() => false);
+    if (lost && !this.done) this.stored.ready = false;
   }
 
   private subject(): WatchSubject {

@@ -11,6 +11,8 @@ export interface LogFeed {
   readonly projectId: string | undefined;
   /** Registers the subject (if new) and hands on its records after `cursor` as they come; stop() ends the following, not the subject. */
   follow(subject: WatchSubject, cursor: string, onRecords: OnRecords): Promise<{ stop(): void }>;
+  /** Registers the subject again if it is missing (Redis lost it); true when it was. */
+  register(subject: WatchSubject): Promise<boolean>;
   /** Records after `cursor`, without waiting (the sentinel's minute). */
   read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }>;
   /** The subject is done: the watcher stops reading for it, its stream goes. */
@@ -59,6 +61,10 @@ export class RedisLogFeed implements LogFeed {
       if (!this.reading) void this.readLoop();
     }
     return { stop: () => void (this.followers.get(subject.id) === follower && this.followers.delete(subject.id)) };
+  }
+
+  register(subject: WatchSubject): Promise<boolean> {
+    return this.store.register(subject);
   }
 
   async read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }> {

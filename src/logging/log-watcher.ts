@@ -107,6 +107,8 @@ export class LogWatcher {
   private async tryToHold(): Promise<void> {
     const token = await this.lease.acquire();
     if (token === undefined) return;
+    // Sessions left from a sync that ran on while the lease was lost cover no resume point: start afresh.
+    this.stopSessions();
     this.token = token;
     this.lastRenewAt = Date.now();
     this.seenVersion = undefined;
@@ -186,9 +188,16 @@ export class LogWatcher {
       if (i < 0) retired.push(session);
       else next.set(filter, Object.assign(session, { covers: new Set(covers[i]) }));
     }
+    const token = this.token;
     for (const [i, filter] of filters.entries()) {
       if (next.has(filter)) continue;
-      next.set(filter, await this.openSession(filter, new Set(covers[i]), resumeFrom));
+      const session = await this.openSession(filter, new Set(covers[i]), resumeFrom);
+      if (this.token !== token) {
+        // The lease was lost while the session opened: none of these belong to anybody now.
+        for (const orphan of [session, ...next.values()]) orphan.tail.stop();
+        return;
+      }
+      next.set(filter, session);
       this.lastReplaceAt = Date.now();
     }
     this.sessions = next;
@@ -277,9 +286,14 @@ export class LogWatcher {
   private letGo(): void {
     if (this.token === undefined && this.sessions.size === 0) return;
     this.token = undefined;
+    this.stopSessions();
+    this.hooks.onHolding?.(false);
+  }
+
+  private stopSessions(): void {
     for (const session of this.sessions.values()) session.tail.stop();
     this.sessions.clear();
-    this.hooks.onHolding?.(false);
     this.hooks.onSessions?.(0);
   }
 }
+

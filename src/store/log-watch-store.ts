@@ -39,9 +39,11 @@ export class LogWatchStore {
   }
 
   /** Adds a subject unless it is there already (a bake resumed by another worker keeps its first registration). */
-  async register(subject: WatchSubject): Promise<void> {
+  /** True when it was not there (new, or lost: a Redis that restarted without its last writes). */
+  async register(subject: WatchSubject): Promise<boolean> {
     const added = await this.redis.hsetnx(this.key('subjects'), subject.id, JSON.stringify(subject));
     if (added === 1) await this.redis.incr(this.key('version'));
+    return added === 1;
   }
 
   /** Removes a subject, its stream and its ready mark. */

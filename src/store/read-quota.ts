@@ -9,9 +9,9 @@ const SHARE: Record<ReadPriority, number> = { backfill: 1, sentinel: 0.75, repor
 /** meshbot leaves a fifth of the project's quota to everyone else (Logs Explorer, other tools). */
 const HEADROOM = 0.8;
 const WINDOW_MS = 60_000;
-/** After Cloud Logging answers 429: wait this long, doubling with each 429 in a row, up to a minute. */
-const FIRST_PENALTY_MS = 2000;
-const MAX_PENALTY_MS = 60_000;
+/** After Cloud Logging answers 429: wait this long, doubling with each 429 in a row, up to half a minute (a bake may be waiting on the read). */
+const FIRST_PENALTY_MS = 1000;
+const MAX_PENALTY_MS = 30_000;
 
 /** meshbot's reads are throttled: by its own share of the quota or by Cloud Logging itself (429). Not a clean bill. */
 export class LogsThrottledError extends Error {

@@ -82,6 +82,8 @@ export interface LoggingServer {
   exhaustListQuota(times?: number): void;
   /** Answers the next `times` ListLogEntries calls with this status. */
   failListCalls(times: number, code: grpc.status, details?: string): void;
+  /** Forgets the pending ListLogEntries faults and the delay (entries stay). */
+  stopFailingListCalls(): void;
   /** Holds every ListLogEntries answer for `ms` (0 to stop). */
   delayListCalls(ms: number): void;
   /** Ends all live tails with an error status. */
@@ -145,6 +147,7 @@ function createFacade(state: LoggingState, server: LocalGrpcServer): LoggingServ
     exhaustListQuota: (times = 1) => state.listFaults.add(times, { code: grpc.status.RESOURCE_EXHAUSTED, details: QUOTA_DETAILS }),
     failListCalls: (times, code, details = grpc.status[code]) => state.listFaults.add(times, { code, details }),
     delayListCalls: (ms) => (state.listFaults.delayMs = ms),
+    stopFailingListCalls: () => state.listFaults.reset(),
     failTails: (code = grpc.status.UNAVAILABLE, details = 'The service is currently unavailable.') => state.tails.fail(code, details),
     endTails: () => state.tails.endAll(),
     stallTails: () => state.tails.stall(),
