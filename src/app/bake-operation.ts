@@ -17,6 +17,8 @@ import type { BakeBasis } from '../slack/blocks/bake-report.js';
 const SAVE_EVERY_MS = 1000;
 /** Past its deadline, a bake waits this often for the log watch to confirm it has read the bake's start. */
 const READY_CHECK_MS = 500;
+/** How long past its last possible end a bake waits for the log watch to have read it, before it ends unread. */
+const UNREAD_AFTER_MS = 60_000;
 /** How often a bake makes sure the log watch still knows it. */
 const SUBJECT_HEARTBEAT_MS = 2000;
 /** Kept after the bake's last possible end, so a subject whose worker died at the end is dropped by the watcher. */
@@ -134,8 +136,8 @@ class BakeRun {
 
   /**
    * At the deadline, healthy only once the log watch confirmed it read the bake from its start
-   * (a throttled or failing backfill is not "no errors"); without that by the bake's last
-   * possible end it ends unread.
+   * to its deadline (a throttled or failing backfill is not "no errors"); without that a minute
+   * past the bake's last possible end, it ends unread.
    */
   private endAtDeadline(): void {
     this.schedule(this.deadlineMs, () => void this.endWhenRead());
@@ -144,7 +146,7 @@ class BakeRun {
   private async endWhenRead(): Promise<void> {
     if (this.done) return;
     if (await this.readToDeadline()) return void this.finish('healthy');
-    if (this.deps.now().getTime() >= Math.max(this.deadlineMs, this.rates.maxDeadlineMs())) return void this.finish('unread');
+    if (this.deps.now().getTime() >= Math.max(this.deadlineMs, this.rates.maxDeadlineMs()) + UNREAD_AFTER_MS) return void this.finish('unread');
     this.schedule(this.deps.now().getTime() + READY_CHECK_MS, () => void this.endWhenRead());
   }
 

@@ -53,8 +53,8 @@ const PUBLIC_ENV = [
   'MESHBOT_QUEUE_PREFIX',
   'LOG_LEVEL',
 ];
-/** Node.js's own variables, not meshbot's: the production overlay trusts Memorystore's CA with it. */
-const NODE_ENV = ['NODE_EXTRA_CA_CERTS'];
+/** Node.js's own variables, not meshbot's: the production overlay trusts Memorystore's CA with one, the worker caps its heap with the other. */
+const NODE_ENV = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
 /** What meshbot may do in Kubernetes: exactly this. */
 const RBAC_RULES = [
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'patch', 'create', 'update'] },
@@ -526,7 +526,7 @@ describe.each(Object.keys(RENDERS).map((name) => [name]))('rendered %s', (name) 
     }
   });
 
-  it('uses only meshbot\'s public environment variable names (and Node\'s NODE_EXTRA_CA_CERTS)', () => {
+  it('uses only meshbot\'s public environment variable names (and Node\'s NODE_EXTRA_CA_CERTS, NODE_OPTIONS)', () => {
     const allowed = new Set([...PUBLIC_ENV, ...NODE_ENV]);
     const env = find<IConfigMap>(objects, 'ConfigMap', 'meshbot-env');
     for (const key of Object.keys(env.data ?? {})) expect(allowed.has(key), `meshbot-env key ${key}`).toBe(true);

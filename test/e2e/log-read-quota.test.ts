@@ -11,8 +11,7 @@ import { LogWatchStore } from '../../src/store/log-watch-store.js';
 import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
 
 // No incident channel: no sentinel opens a session before the bake, so the bake's own session (and its backfill) is the first.
-// analysis.maxBake 60 s: the bake may wait that long for its logs to be read before it ends unread.
-const M = testMigration(71, { bakeMs: 2000, incidentChannel: undefined, analysis: { maxBakeMs: 60_000 }, rollbackOn: { errors: 2, errorRate: 1, classes: [] } });
+const M = testMigration(71, { bakeMs: 2000, incidentChannel: undefined, rollbackOn: { errors: 2, errorRate: 1, classes: [] } });
 const failed = (at: Date) => istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, authority: TO, responseFlags: 'UF', now: at });
 
 let stack: Stack;
