@@ -11,7 +11,7 @@ import { eventually, FROM, routeWeights, startStack, testMigration, TO, waitUnti
 import type { Tally } from '../src/domain/logs/tally.js';
 import { sampleRss, startChildMeshbot } from './child-meshbot.js';
 import { approveWhenPosted, openStore } from './flow.js';
-import { machine, round } from './stats.js';
+import { machine, round, runWhenMain } from './stats.js';
 
 export interface BurstOptions {
   readonly entries?: number;
@@ -104,12 +104,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ ...figures, tallyEntries: stored?.tally.entries, burst_peak_rss_mb: result.peakRssMb, machine: machine() }, null, 2)}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`bench burst failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'bench burst', main);

@@ -7,7 +7,7 @@
 import { tdPermissionDenied } from '../test/harness/log-samples.js';
 import { eventually, FROM, requestMessage, routeWeights, seedVirtualService, startStack, testMigration, TO, waitUntilWatched, type Stack } from '../test/support/meshbot-stack.js';
 import { classifyThroughput, sampleEntries } from './classify.js';
-import { machine, percentile } from './stats.js';
+import { machine, percentile, runWhenMain } from './stats.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 30);
 
@@ -68,12 +68,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`bench:detect failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'bench:detect', main);

@@ -11,3 +11,15 @@ export const round = (n: number, digits = 1): number => Math.round(n * 10 ** dig
 export function machine(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: round(totalmem() / 2 ** 30) };
 }
+
+/** Runs a bench's main when the file is run directly (not imported): exit 0, or its error on stderr and exit 1. */
+export function runWhenMain(moduleUrl: string, name: string, main: () => Promise<void>): void {
+  if (moduleUrl !== `file://${process.argv[1]}`) return;
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

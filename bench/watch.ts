@@ -17,7 +17,7 @@ import type { MigrationSettings } from '../src/app/deps.js';
 import { startBakeFleet } from '../test/support/bake-fleet.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { rssMb, sampleRss } from './child-meshbot.js';
-import { machine, percentile, round } from './stats.js';
+import { machine, percentile, round, runWhenMain } from './stats.js';
 
 const BREACHES = Number(process.env.BENCH_WATCH_BREACHES ?? 10);
 const SEED = Number(process.env.BENCH_WATCH_SEED ?? 20_250_302);
@@ -144,12 +144,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`bench:watch failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'bench:watch', main);

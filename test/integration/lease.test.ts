@@ -1,29 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Lease } from '../../src/store/lease.js';
-import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { useRedisPair } from '../support/redis-pair.js';
 
-let redis: RedisInstance;
-let one: Redis;
-let two: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  one = new Redis(redis.url);
-  two = new Redis(redis.url);
-});
-afterAll(async () => {
-  one.disconnect();
-  two.disconnect();
-  await redis.stop();
-});
+const redis = useRedisPair();
 
 let keys = 0;
 /** Two processes competing for the same role: their own connections, their own holder names. */
 const pair = (ttlMs = 10_000) => {
   const key = `{lease-test}:lease:${++keys}`;
-  return [new Lease(one, key, 'worker-a', ttlMs), new Lease(two, key, 'worker-b', ttlMs)] as const;
+  return [new Lease(redis.one, key, 'worker-a', ttlMs), new Lease(redis.two, key, 'worker-b', ttlMs)] as const;
 };
 
 describe('Lease on a real redis-server', () => {
@@ -40,7 +26,7 @@ describe('Lease on a real redis-server', () => {
 
   it('lets exactly one of many concurrent acquisitions win', async () => {
     const key = `{lease-test}:lease:many`;
-    const leases = Array.from({ length: 20 }, (_, i) => new Lease(i % 2 ? one : two, key, `w${i}`, 10_000));
+    const leases = Array.from({ length: 20 }, (_, i) => new Lease(i % 2 ? redis.one : redis.two, key, `w${i}`, 10_000));
     const tokens = await Promise.all(leases.map((l) => l.acquire()));
     expect(tokens.filter((t) => t !== undefined)).toHaveLength(1);
   });
@@ -112,7 +98,7 @@ describe('Lease on a real redis-server', () => {
   });
 
   it('presents `holder:token` as its value and names its key', () => {
-    const lease = new Lease(one, 'k', 'proc-1', 1000);
+    const lease = new Lease(redis.one, 'k', 'proc-1', 1000);
     expect(lease.value(7)).toBe('proc-1:7');
     expect(lease.leaseKey).toBe('k');
   });

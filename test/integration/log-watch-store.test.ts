@@ -1,34 +1,20 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FeedRecord } from '../../src/domain/watch/feed-record.js';
 import { markFor, type SubjectBatch } from '../../src/domain/watch/route-entries.js';
 import type { WatchSubject } from '../../src/domain/watch/watch-subject.js';
 import { Lease } from '../../src/store/lease.js';
 import { LogWatchStore } from '../../src/store/log-watch-store.js';
-import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { useRedisPair } from '../support/redis-pair.js';
 
-let redis: RedisInstance;
-let client: Redis;
-let blocking: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-  blocking = client.duplicate();
-});
-afterAll(async () => {
-  client.disconnect();
-  blocking.disconnect();
-  await redis.stop();
-});
+const redis = useRedisPair();
 
 let project = 0;
 let store: LogWatchStore;
 let lease: Lease;
 let leaseValue: string;
 beforeEach(async () => {
-  store = new LogWatchStore(client, '{lw-test}', `project-${++project}`);
-  lease = new Lease(client, store.key('lease'), 'watcher-a', 30_000);
+  store = new LogWatchStore(redis.one, '{lw-test}', `project-${++project}`);
+  lease = new Lease(redis.one, store.key('lease'), 'watcher-a', 30_000);
   leaseValue = lease.value((await lease.acquire())!);
 });
 
@@ -57,13 +43,13 @@ describe('LogWatchStore.deliver', () => {
     expect(await store.deliver(lease.leaseKey, 'watcher-b:999', [batch('bake:a', ['e1'])], T(5))).toBe('lost');
     expect(await all('bake:a')).toEqual([]);
     expect(await store.resumePoint()).toBeUndefined();
-    expect(await client.keys(`${store.key('seen')}*`)).toEqual([]);
+    expect(await redis.one.keys(`${store.key('seen')}*`)).toEqual([]);
     // The ids were not taken by the refused write: the holder's write of the same entries lands.
     expect(await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['e1'], [['q1', true]])], T(5))).toBe(2);
   });
 
   it("returns 'lost' once the lease expired, even to its last holder", async () => {
-    const short = new Lease(client, store.key('short-lease'), 'watcher-a', 100);
+    const short = new Lease(redis.one, store.key('short-lease'), 'watcher-a', 100);
     const value = short.value((await short.acquire())!);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await store.deliver(short.leaseKey, value, [batch('bake:a', ['e1'])], T(1))).toBe('lost');
@@ -79,7 +65,7 @@ describe('LogWatchStore.deliver', () => {
   it('writes an insertId once even when two holders deliver it in turn (a backfill after a change of holder)', async () => {
     expect(await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['e1'], [['q1', true]])], T(1))).toBe(2);
     await lease.release(Number(leaseValue.split(':')[1]));
-    const successor = new Lease(client, lease.leaseKey, 'watcher-b', 30_000);
+    const successor = new Lease(redis.one, lease.leaseKey, 'watcher-b', 30_000);
     const next = successor.value((await successor.acquire())!);
     expect(await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['e9'])], T(1))).toBe('lost');
     expect(await store.deliver(successor.leaseKey, next, [batch('bake:a', ['e1', 'e2'], [['q1', true], ['q2', true]])], T(1))).toBe(2);
@@ -125,9 +111,9 @@ describe('LogWatchStore.deliver', () => {
 
   it('remembers written insertIds for a limited time only (the seen sets expire)', async () => {
     await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['e1'])], T(1));
-    const seen = await client.keys(`${store.key('seen')}*`);
+    const seen = await redis.one.keys(`${store.key('seen')}*`);
     expect(seen).toHaveLength(1);
-    const ttl = await client.ttl(seen[0]!);
+    const ttl = await redis.one.ttl(seen[0]!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(30 * 60);
   });
@@ -177,7 +163,7 @@ describe('LogWatchStore subjects', () => {
 
   it('keeps subjects per project', async () => {
     await store.register(subject('bake:a'));
-    const other = new LogWatchStore(client, '{lw-test}', `project-${project}-other`);
+    const other = new LogWatchStore(redis.one, '{lw-test}', `project-${project}-other`);
     expect(await other.subjects()).toEqual([]);
     expect(await other.version()).toBe('0');
   });
@@ -199,7 +185,7 @@ describe('LogWatchStore subjects', () => {
     await store.forget('bake:a');
     expect((await store.subjects()).map((s) => s.id)).toEqual(['bake:b']);
     expect(await store.readyIds()).toEqual(new Set(['bake:b']));
-    expect(await client.exists(store.key('stream', 'bake:a'))).toBe(0);
+    expect(await redis.one.exists(store.key('stream', 'bake:a'))).toBe(0);
     expect(await all('bake:a')).toEqual([]);
     expect(await all('bake:b')).toHaveLength(1);
     expect(await store.version()).not.toBe(before);
@@ -229,7 +215,7 @@ describe('LogWatchStore reads', () => {
   it('readMany returns the records of several streams after their cursors', async () => {
     await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['a1', 'a2']), batch('bake:b', ['b1'])], T(1));
     const cursorA = (await store.read('bake:a', '0-0', 1)).cursor;
-    const reads = await store.readMany(blocking, new Map([['bake:a', cursorA], ['bake:b', '0-0'], ['bake:c', '0-0']]), 100, 100);
+    const reads = await store.readMany(redis.two, new Map([['bake:a', cursorA], ['bake:b', '0-0'], ['bake:c', '0-0']]), 100, 100);
     const byId = new Map(reads.map((r) => [r.subjectId, r]));
     expect([...byId.keys()].sort()).toEqual(['bake:a', 'bake:b']);
     expect(byId.get('bake:a')!.records.map((r) => r.k === 'e' && r.id)).toEqual(['a2']);
@@ -237,16 +223,16 @@ describe('LogWatchStore reads', () => {
     expect(byId.get('bake:a')!.ids).toEqual([byId.get('bake:a')!.cursor]);
     expect(byId.get('bake:b')!.ids).toEqual((await store.read('bake:b', '0-0', 10)).ids);
     // Read again from the cursors returned: nothing new, an empty answer once the block times out.
-    const again = await store.readMany(blocking, new Map([['bake:a', byId.get('bake:a')!.cursor], ['bake:b', byId.get('bake:b')!.cursor]]), 100, 100);
+    const again = await store.readMany(redis.two, new Map([['bake:a', byId.get('bake:a')!.cursor], ['bake:b', byId.get('bake:b')!.cursor]]), 100, 100);
     expect(again).toEqual([]);
-    expect(await store.readMany(blocking, new Map(), 100, 100)).toEqual([]);
+    expect(await store.readMany(redis.two, new Map(), 100, 100)).toEqual([]);
   });
 
   it('readMany waits for records written while it blocks', async () => {
     await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['old'])], T(1));
     const cursor = (await store.read('bake:a', '0-0', 10)).cursor;
     const started = Date.now();
-    const pending = store.readMany(blocking, new Map([['bake:a', cursor], ['bake:b', '0-0']]), 5000, 100);
+    const pending = store.readMany(redis.two, new Map([['bake:a', cursor], ['bake:b', '0-0']]), 5000, 100);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['new'], [['q1', true]])], T(2))).toBe(2);
     const reads = await pending;
@@ -259,16 +245,16 @@ describe('LogWatchStore reads', () => {
 
   it('readMany reads another stream under an alias beside the subjects', async () => {
     const wake = store.key('wake', 'proc-1');
-    await client.xadd(wake, '*', 'r', JSON.stringify({ k: 'r' }));
-    const reads = await store.readMany(blocking, new Map([['bake:a', '0-0'], ['wake', '0-0']]), 100, 10, { wake });
+    await redis.one.xadd(wake, '*', 'r', JSON.stringify({ k: 'r' }));
+    const reads = await store.readMany(redis.two, new Map([['bake:a', '0-0'], ['wake', '0-0']]), 100, 10, { wake });
     expect(reads.map((r) => [r.subjectId, r.records])).toEqual([['wake', [{ k: 'r' }]]]);
   });
 
   it('readMany honours COUNT', async () => {
     await store.deliver(lease.leaseKey, leaseValue, [batch('bake:a', ['e1', 'e2', 'e3'])], T(1));
-    const [read] = await store.readMany(blocking, new Map([['bake:a', '0-0']]), 100, 2);
+    const [read] = await store.readMany(redis.two, new Map([['bake:a', '0-0']]), 100, 2);
     expect(read!.records).toHaveLength(2);
-    const [rest] = await store.readMany(blocking, new Map([['bake:a', read!.cursor]]), 100, 2);
+    const [rest] = await store.readMany(redis.two, new Map([['bake:a', read!.cursor]]), 100, 2);
     expect(rest!.records.map((r) => r.k === 'e' && r.id)).toEqual(['e3']);
   });
 });

@@ -1,27 +1,14 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { LogsThrottledError, ReadQuota, type ReadPriority } from '../../src/store/read-quota.js';
-import { startRedis, type RedisInstance } from '../harness/redis-server.js';
+import { useRedisPair } from '../support/redis-pair.js';
 
-let redis: RedisInstance;
-let one: Redis;
-let two: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  one = new Redis(redis.url);
-  two = new Redis(redis.url);
-});
-afterAll(async () => {
-  one.disconnect();
-  two.disconnect();
-  await redis.stop();
-});
+const redis = useRedisPair();
 
 let keys = 0;
 const freshKey = () => `{quota-test}:reads:${++keys}`;
 /** quotaPerMinute 10: meshbot's budget is 8 calls a minute (80%). */
-const quota = (key = freshKey(), client: Redis = one, hooks: ConstructorParameters<typeof ReadQuota>[3] = {}) => new ReadQuota(client, key, 10, hooks);
+const quota = (key = freshKey(), client: Redis = redis.one, hooks: ConstructorParameters<typeof ReadQuota>[3] = {}) => new ReadQuota(client, key, 10, hooks);
 const QUICK = { maxWaitMs: 100 };
 
 async function refusal(promise: Promise<void>): Promise<LogsThrottledError> {
@@ -74,8 +61,8 @@ describe('ReadQuota on a real redis-server', () => {
 
   it('shares the budget between two instances on the same key, as two processes would', async () => {
     const key = freshKey();
-    const a = quota(key, one);
-    const b = quota(key, two);
+    const a = quota(key, redis.one);
+    const b = quota(key, redis.two);
     await takeTimes(a, 'backfill', 5);
     await takeTimes(b, 'backfill', 3);
     await refusal(b.take('backfill', QUICK));
@@ -87,7 +74,7 @@ describe('ReadQuota on a real redis-server', () => {
 
   it('hands out exactly the budget to concurrent takers', async () => {
     const key = freshKey();
-    const instances = [quota(key, one), quota(key, two)];
+    const instances = [quota(key, redis.one), quota(key, redis.two)];
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => instances[i % 2]!.take('backfill', QUICK)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
     expect(results.filter((r) => r.status === 'rejected').every((r) => r.status === 'rejected' && r.reason instanceof LogsThrottledError)).toBe(true);
@@ -110,7 +97,7 @@ describe('ReadQuota on a real redis-server', () => {
     expect(status.pausedForMs).toBeLessThanOrEqual(1000);
     expect(status.callsLastMinute).toBe(0);
     // Another process sees the pause, and a repeat doubles it.
-    const elsewhere = quota(key, two);
+    const elsewhere = quota(key, redis.two);
     expect(await elsewhere.throttled()).toBe(2000);
     expect(await elsewhere.throttled()).toBe(4000);
     expect((await q.status()).pausedForMs).toBeGreaterThan(2000);
@@ -140,10 +127,10 @@ describe('ReadQuota on a real redis-server', () => {
     const q = quota(key);
     await takeTimes(q, 'backfill', 8);
     // Age the oldest call to 59.3 s ago (redis's clock): its slot frees in about 700 ms.
-    const [seconds, micros] = await one.time();
+    const [seconds, micros] = await redis.one.time();
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    const [oldest] = await one.zrange(`${key}:calls`, '0', '0');
-    await one.zadd(`${key}:calls`, now - 59_300, oldest!);
+    const [oldest] = await redis.one.zrange(`${key}:calls`, '0', '0');
+    await redis.one.zadd(`${key}:calls`, now - 59_300, oldest!);
     const started = Date.now();
     await q.take('backfill', { maxWaitMs: 5000 });
     const waited = Date.now() - started;
@@ -165,7 +152,7 @@ describe('ReadQuota on a real redis-server', () => {
   it('tells its hooks about each call and each 429', async () => {
     const calls: ReadPriority[] = [];
     let throttles = 0;
-    const q = quota(freshKey(), one, { onCall: (p) => calls.push(p), onThrottled: () => throttles++ });
+    const q = quota(freshKey(), redis.one, { onCall: (p) => calls.push(p), onThrottled: () => throttles++ });
     await q.take('report', QUICK);
     await q.take('backfill', QUICK);
     await takeTimes(q, 'report', 2);
