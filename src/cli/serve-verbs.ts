@@ -1,3 +1,4 @@
+import { setDefaultHighWaterMark } from 'node:stream';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { startMeshbot, type Roles, type RuntimeSettings } from '../runtime/start-meshbot.js';
@@ -6,6 +7,13 @@ import { UsageError, type CliIo } from './cli-io.js';
 
 const ROLES: Record<string, Roles> = { bot: { bot: true, worker: false }, worker: { bot: false, worker: true }, all: { bot: true, worker: true } };
 
+/**
+ * Object-mode streams buffer 16 objects by default; a TailLogEntries response can hold a
+ * thousand entries, so while the log watch pauses its stream to write a batch, each stage of the
+ * gRPC client held up to 16 of them (tens of MB in a burst). Two is enough to keep it busy.
+ */
+const OBJECT_STREAM_BUFFER = 2;
+
 /** `meshbot bot|worker|all`: runs until SIGTERM or SIGINT, then stops taking work, finishes or hands over jobs, and exits 0. */
 export function serveVerb(role: keyof typeof ROLES) {
   return async (args: string[], io: CliIo): Promise<void> => {
@@ -13,6 +21,7 @@ export function serveVerb(role: keyof typeof ROLES) {
     const config = await loadConfig(io.env);
     if (!config.ok) throw new UsageError(config.error);
     const logger = createLogger(config.value.env.logLevel);
+    if (ROLES[role]?.worker) setDefaultHighWaterMark(true, OBJECT_STREAM_BUFFER);
     // A promise some library rejects with nobody listening must not take the bot down with every job it holds; say so loudly instead.
     process.on('unhandledRejection', (reason) => logger.error({ err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'unhandled promise rejection (ignored; please report it)'));
     const running = await startMeshbot(runtimeSettings(config.value), ROLES[role] as Roles, logger);

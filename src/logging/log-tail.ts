@@ -1,4 +1,4 @@
-import type { Entry, Logging } from '@google-cloud/logging';
+import { Entry, type Logging } from '@google-cloud/logging';
 import type { ReadBudget } from './log-source.js';
 
 export interface TailHandlers {
@@ -34,7 +34,9 @@ const BACKFILL_MAX_ENTRIES = 60_000;
  * seen, and entries seen twice (tail and backfill overlap) are passed on once.
  */
 export class LogTail {
-  private stream: (NodeJS.ReadWriteStream & { abort?: () => void; destroy?: () => void }) | undefined;
+  private stream: TailStream | undefined;
+  /** Set while the project id is looked up before a stream opens; a stop or a newer open clears it. */
+  private opening: object | undefined;
   private readonly seen = new Set<string>();
   private lastTimestamp: Date | undefined;
   private failures = 0;
@@ -83,19 +85,36 @@ export class LogTail {
     return this.lastTimestamp;
   }
 
+  /**
+   * TailLogEntries straight on the generated client's bidi stream, not through the handwritten
+   * `tailEntries()`: that one adds two more object-mode stages (a Transform that builds every
+   * Entry eagerly, and a pumpify), each buffering 16 responses while the stream is paused, which
+   * is what a burst grew the heap by. Entries are built here, one response at a time.
+   */
   private open(): void {
     if (this.stopped) return;
-    const stream = this.logging.tailEntries({ filter: this.options.filter }) as NonNullable<LogTail['stream']>;
-    this.stream = stream;
-    stream.on('data', (response: { entries?: Entry[]; suppressionInfo?: { suppressedCount?: number }[] }) => {
-      this.failures = 0;
-      this.lastDataAt = Date.now();
-      if (response.entries?.length) this.holdWhile(stream, this.deliver(response.entries));
-      const suppressed = (response.suppressionInfo ?? []).reduce((sum, s) => sum + Number(s.suppressedCount ?? 0), 0);
-      if (suppressed > 0) this.handlers.onSuppressed?.(suppressed);
-    });
-    stream.on('error', (error: Error) => this.reconnect(error.message));
-    stream.on('end', () => this.reconnect('stream ended'));
+    const opening = {};
+    this.opening = opening;
+    void this.logging.auth.getProjectId().then(
+      (projectId) => {
+        if (this.stopped || this.opening !== opening) return;
+        const stream = this.logging.loggingService.tailLogEntries() as unknown as TailStream;
+        this.stream = stream;
+        stream.on('data', (response: TailResponse) => this.onResponse(stream, response));
+        stream.on('error', (error: Error) => this.reconnect(error.message));
+        stream.on('end', () => this.reconnect('stream ended'));
+        stream.write({ resourceNames: [`projects/${projectId}`], filter: this.options.filter });
+      },
+      (error: Error) => this.reconnect(`no project id: ${error.message}`),
+    );
+  }
+
+  private onResponse(stream: TailStream, response: TailResponse): void {
+    this.failures = 0;
+    this.lastDataAt = Date.now();
+    if (response.entries?.length) this.holdWhile(stream, this.deliver(response.entries.map((entry) => Entry.fromApiResponse_(entry))));
+    const suppressed = (response.suppressionInfo ?? []).reduce((sum, s) => sum + Number(s.suppressedCount ?? 0), 0);
+    if (suppressed > 0) this.handlers.onSuppressed?.(suppressed);
   }
 
   private reconnect(reason: string): void {
@@ -113,7 +132,7 @@ export class LogTail {
   }
 
   /** Pauses the stream while entries are being handed on, so a burst waits in Cloud Logging rather than in memory. */
-  private holdWhile(stream: NonNullable<LogTail['stream']>, delivering: Promise<void>): void {
+  private holdWhile(stream: TailStream, delivering: Promise<void>): void {
     this.inFlight++;
     if (this.inFlight === 1) stream.pause();
     void delivering
@@ -213,38 +232,24 @@ export class LogTail {
   }
 
   private closeStream(): void {
+    this.opening = undefined;
     const stream = this.stream;
     this.stream = undefined;
     if (!stream) return;
     stream.removeAllListeners();
     stream.on('error', () => undefined);
-    cancelWhenStarted(stream);
-    stream.abort?.();
+    stream.cancel?.();
     stream.destroy?.();
   }
 }
 
-/**
- * @google-cloud/logging opens the gRPC call only after an async project-id lookup, and its
- * `abort()` does nothing before then: a tail stopped that early would stay open on the server
- * (Cloud Logging allows 10 per project). Cancel the call the moment the client wires it up.
- */
-function cancelWhenStarted(stream: NodeJS.ReadWriteStream & { abort?: () => void }): void {
-  const pipelined = stream as unknown as { setPipeline?: (...streams: unknown[]) => void };
-  const setPipeline = pipelined.setPipeline?.bind(stream);
-  if (!setPipeline) return;
-  pipelined.setPipeline = (...streams: unknown[]) => {
-    try {
-      setPipeline(...streams);
-    } finally {
-      stream.abort?.();
-    }
-  };
-  // The gRPC call itself may be created later still (after auth headers): cancel again then.
-  for (const delay of CANCEL_RETRY_MS) setTimeout(() => stream.abort?.(), delay).unref();
-}
+/** The generated client's TailLogEntries stream, as used here. */
+type TailStream = NodeJS.ReadableStream & { write(request: { resourceNames: string[]; filter: string }): boolean; cancel?: () => void; destroy?: () => void; removeAllListeners(): void };
 
-const CANCEL_RETRY_MS = [50, 250, 1000, 5000];
+interface TailResponse {
+  entries?: Parameters<typeof Entry.fromApiResponse_>[0][];
+  suppressionInfo?: { suppressedCount?: number | string | null }[];
+}
 
 export function entryTime(entry: Entry): Date | undefined {
   const timestamp = entry.metadata.timestamp as unknown;
