@@ -113,8 +113,15 @@ export class LogWatcher {
     this.lastRenewAt = Date.now();
     this.seenVersion = undefined;
     this.hooks.onHolding?.(true);
-    await this.addSentinels();
-    await this.sync(await this.resumePoint());
+    try {
+      await this.addSentinels();
+      await this.sync(await this.resumePoint());
+    } catch (error) {
+      // Half a start would cover the gap since the last holder without its backfill: give the lease back and start over.
+      this.letGo();
+      await this.lease.release(token).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async keepHolding(token: number): Promise<void> {

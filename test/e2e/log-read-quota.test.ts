@@ -12,11 +12,12 @@ import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
 
 // No incident channel: no sentinel opens a session before the bake, so the bake's own session (and its backfill) is the first.
 const M = testMigration(71, { bakeMs: 2000, incidentChannel: undefined, rollbackOn: { errors: 2, errorRate: 1, classes: [] } });
+const NEVER_READ = testMigration(72, { bakeMs: 1000, incidentChannel: undefined });
 const failed = (at: Date) => istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, authority: TO, responseFlags: 'UF', now: at });
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack([M]);
+  stack = await startStack([M, NEVER_READ]);
 });
 afterAll(async () => {
   await stack?.close();
@@ -54,6 +55,24 @@ describe('a 429 storm on ListLogEntries', () => {
     await eventually(() => expect(routeWeights(stack.kube, 'payments', M.virtualService)).toEqual({ [FROM]: 90, [TO]: 10 }), 40_000);
     const report = await stack.slack.waitForMessage((m) => m.thread_ts === message.ts && (m.text ?? '').startsWith('🚨 meshbot rolled back'), 5000);
     expect(report.text).toContain('2 counted errors reached the threshold of 2');
+    stack.logs.resumeTails();
+  });
+});
+
+describe('a bake whose logs the watch never reads', () => {
+  it('ends unread a minute past its last possible end: not healthy, not advanced, and the thread says why', { timeout: 120_000 }, async () => {
+    stack.logs.exhaustListQuota(100_000);
+    stack.logs.stallTails();
+    await stack.driver.slashCommand({ text: 'shift 25%', userId: 'U0BOB', channelId: NEVER_READ.channel });
+    const { message, operationId } = await requestMessage(stack.slack, NEVER_READ.channel);
+    await stack.driver.clickButton({ actionId: 'meshbot_approve', value: operationId, userId: 'U0ALICE', channelId: NEVER_READ.channel, messageTs: message.ts });
+    // bake 1 s, analysis.maxBake 3 s by default, then a minute for the watch to catch up.
+    const notice = await stack.slack.waitForMessage((m) => m.thread_ts === message.ts && (m.text ?? '').startsWith('⚠️ Not called healthy'), 90_000);
+    expect(notice.text).toMatch(/never confirmed it had read this bake's Envoy sidecar logs/);
+    expect(stack.slack.thread(NEVER_READ.channel, message.ts).map((m) => m.text ?? '').join('\n')).not.toMatch(/Healthy/);
+    expect(await bakeStatus(operationId)).toBe('inconclusive');
+    expect(routeWeights(stack.kube, 'payments', NEVER_READ.virtualService)[TO]).toBe(25);
+    stack.logs.stopFailingListCalls();
     stack.logs.resumeTails();
   });
 });
