@@ -6,8 +6,8 @@ import { entryTime } from './log-tail.js';
 /** Envoy sidecar logs read on demand: reports (`/mesh errors`, troubleshoot). Bakes and the sentinel read the log watch's streams instead. */
 export interface LogSource {
   readonly projectId: string | undefined;
-  /** Newest first; throws LogsThrottledError when the project's read quota does not allow it now. */
-  list(filter: string, since: Date, limit: number, priority?: ReadPriority): Promise<ClassifiableEntry[]>;
+  /** Newest first, with a report's share of the read budget; throws LogsThrottledError when it does not allow it now. */
+  list(filter: string, since: Date, limit: number): Promise<ClassifiableEntry[]>;
 }
 
 /** The project's shared ListLogEntries budget, as a reader sees it. */
@@ -29,19 +29,19 @@ export class CloudLogSource implements LogSource {
     private readonly budget?: ReadBudget,
   ) {}
 
-  async list(filter: string, since: Date, limit: number, priority: ReadPriority = 'report'): Promise<ClassifiableEntry[]> {
+  async list(filter: string, since: Date, limit: number): Promise<ClassifiableEntry[]> {
     const out: ClassifiableEntry[] = [];
     let query: Record<string, unknown> | null = { filter: `(${filter}) AND timestamp>="${since.toISOString()}"`, orderBy: 'timestamp desc', pageSize: Math.min(LIST_PAGE, limit), autoPaginate: false };
     while (query && out.length < limit) {
-      const [entries, next] = await this.page(query, priority);
+      const [entries, next] = await this.page(query);
       out.push(...entries.map(toClassifiable));
       query = next && entries.length > 0 ? next : null;
     }
     return out.slice(0, limit);
   }
 
-  private async page(query: Record<string, unknown>, priority: ReadPriority): Promise<[Entry[], Record<string, unknown> | null]> {
-    await this.budget?.take(priority, priority === 'report' ? { maxWaitMs: REPORT_MAX_WAIT_MS } : {});
+  private async page(query: Record<string, unknown>): Promise<[Entry[], Record<string, unknown> | null]> {
+    await this.budget?.take('report', { maxWaitMs: REPORT_MAX_WAIT_MS });
     try {
       return (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
     } catch (error) {

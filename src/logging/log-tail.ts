@@ -18,6 +18,8 @@ export interface TailOptions {
   readonly maxBackoffMs?: number;
   /** The project's shared ListLogEntries budget: every backfill page waits for a slot. */
   readonly reads?: ReadBudget | undefined;
+  /** Whose share of the budget its reads use (default a bake's backfill). */
+  readonly priority?: 'backfill' | 'sentinel' | undefined;
 }
 
 const RESOURCE_EXHAUSTED = 8;
@@ -201,7 +203,7 @@ export class LogTail {
     for (;;) {
       if (this.stopped) return undefined;
       try {
-        await this.options.reads?.take('backfill', { signal: this.stopping.signal });
+        await this.options.reads?.take(this.options.priority ?? 'backfill', { signal: this.stopping.signal });
         return (await this.logging.getEntries(query)) as unknown as [Entry[], Record<string, unknown> | null];
       } catch (error) {
         if (this.stopped) return undefined;

@@ -29,7 +29,6 @@ export interface LogWatcherHooks {
   readonly onSessions?: (open: number) => void;
   readonly onHolding?: (holding: boolean) => void;
   readonly onSubjects?: (watched: number, unwatched: number) => void;
-  readonly onEntries?: (entries: number) => void;
   readonly warn: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -250,10 +249,11 @@ export class LogWatcher {
     try {
       // Wait out the overlap so the sessions that cover them are open before the read starts.
       await new Promise((resolve) => setTimeout(resolve, this.settings.overlapMs));
-      const since = new Date(newcomers.map((s) => s.since).sort()[0] as string);
-      const tail = new LogTail(this.logging, { filter: sessionFilter(newcomers), since, reads: this.reads }, { onEntries: (entries) => this.write(entries.map(toClassifiable), ids) });
-      await tail.backfillOnce();
-      if (await this.deliver(markFor([...ids], { k: 'r' }), undefined)) await this.store.markReady([...ids]);
+      // Bakes' history first (they wait on it); the sentinels' start-up with the sentinel's smaller share of the budget.
+      for (const kind of ['bake', 'sentinel'] as const) {
+        const group = newcomers.filter((s) => s.kind === kind);
+        if (group.length > 0) await this.backfill(group, kind === 'bake' ? 'backfill' : 'sentinel');
+      }
     } catch (error) {
       this.hooks.warn('log watch: backfill of new subjects failed; retried at the next sync', { err: { message: (error as Error).message } });
       this.seenVersion = undefined;
@@ -262,9 +262,17 @@ export class LogWatcher {
     }
   }
 
+  /** What was logged since the subjects' start, filed under them alone, then their ready mark. */
+  private async backfill(subjects: readonly WatchSubject[], priority: 'backfill' | 'sentinel'): Promise<void> {
+    const ids = new Set(subjects.map((s) => s.id));
+    const since = new Date(subjects.map((s) => s.since).sort()[0] as string);
+    const tail = new LogTail(this.logging, { filter: sessionFilter(subjects), since, reads: this.reads, priority }, { onEntries: (entries) => this.write(entries.map(toClassifiable), ids) });
+    await tail.backfillOnce();
+    if (await this.deliver(markFor([...ids], { k: 'r' }), undefined)) await this.store.markReady([...ids]);
+  }
+
   /** Files entries under their subjects, in chunks; the tail waits for it (backpressure). */
   private async write(entries: ClassifiableEntry[], only?: ReadonlySet<string>): Promise<void> {
-    this.hooks.onEntries?.(entries.length);
     for (let i = 0; i < entries.length; i += WRITE_CHUNK) {
       const chunk = entries.slice(i, i + WRITE_CHUNK);
       const newest = chunk.reduce((max, e) => (e.timestamp > max ? e.timestamp : max), '');
