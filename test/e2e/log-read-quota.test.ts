@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { istioProxyAccessLog } from '../harness/log-samples.js';
 import { eventually, FROM, requestMessage, routeWeights, startStack, testMigration, TO, type Stack } from '../support/meshbot-stack.js';
-import { Redis } from 'ioredis';
+import { withRedis } from '../support/with-redis.js';
+import { OperationStore } from '../../src/store/operation-store.js';
 import { LogWatchStore } from '../../src/store/log-watch-store.js';
 import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
 
@@ -78,20 +79,9 @@ describe('a bake whose logs the watch never reads', () => {
 });
 
 async function bakeStatus(operationId: string): Promise<string | undefined> {
-  const redis = new Redis(stack.redis.url);
-  try {
-    const json = await redis.get(`${stack.queuePrefix}:op:${operationId}`);
-    return json ? (JSON.parse(json) as { bake?: { status?: string } }).bake?.status : undefined;
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(stack.redis.url, async (redis) => (await new OperationStore(redis, stack.queuePrefix).get(operationId))?.bake?.status);
 }
 
 async function readyMarked(operationId: string): Promise<boolean> {
-  const redis = new Redis(stack.redis.url);
-  try {
-    return (await new LogWatchStore(redis, stack.queuePrefix, stack.logs.projectId).readyIds()).has(bakeSubjectId(operationId));
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(stack.redis.url, async (redis) => (await new LogWatchStore(redis, stack.queuePrefix, stack.logs.projectId).readyIds()).has(bakeSubjectId(operationId)));
 }

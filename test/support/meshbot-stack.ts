@@ -10,7 +10,7 @@ import { startLoggingServer, type LoggingServer } from '../harness/logging-serve
 import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
 import { startMonitoringServer, type MonitoringServer, type MonitoringServerOptions } from '../harness/monitoring-server.js';
-import { Redis } from 'ioredis';
+import { withRedis } from './with-redis.js';
 import { LogWatchStore } from '../../src/store/log-watch-store.js';
 import { bakeSubjectId } from '../../src/domain/watch/watch-subject.js';
 import type { LogWatchSettings } from '../../src/runtime/log-watch.js';
@@ -147,15 +147,12 @@ export function patchesOf(kube: KubeApiServer, name: string): number {
 
 /** Waits until the project's log watch has read a bake from its start (its backfill is in and its session is open). */
 export async function waitUntilWatched(stack: Pick<Stack, 'redis' | 'queuePrefix' | 'logs'>, operationId: string, timeoutMs = 10_000): Promise<void> {
-  const redis = new Redis(stack.redis.url);
-  try {
+  await withRedis(stack.redis.url, async (redis) => {
     const store = new LogWatchStore(redis, stack.queuePrefix, stack.logs.projectId);
     await eventually(async () => {
       if (!(await store.readyIds()).has(bakeSubjectId(operationId))) throw new Error(`the log watch has not read bake ${operationId} from its start yet`);
     }, timeoutMs);
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
