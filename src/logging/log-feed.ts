@@ -67,9 +67,8 @@ export class RedisLogFeed implements LogFeed {
     return this.store.register(subject);
   }
 
-  async read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }> {
-    const read = await this.store.read(subjectId, cursor, READ_COUNT * 10);
-    return { records: read.records, ids: read.ids, cursor: read.cursor };
+  read(subjectId: string, cursor: string): Promise<{ records: FeedRecord[]; ids: string[]; cursor: string }> {
+    return this.store.read(subjectId, cursor, READ_COUNT * 10);
   }
 
   async forget(subjectId: string): Promise<void> {
@@ -81,10 +80,12 @@ export class RedisLogFeed implements LogFeed {
     return this.store.watermark();
   }
 
-  close(): void {
+  /** Stops reading; this process's wake-up stream goes with it (a new process has a new one). */
+  async close(): Promise<void> {
     this.closed = true;
     this.followers.clear();
     this.blocking.disconnect();
+    await this.commands.del(this.wakeKey).catch(() => undefined);
   }
 
   private async readLoop(): Promise<void> {

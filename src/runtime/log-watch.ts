@@ -71,7 +71,7 @@ export function logWatchParts(redis: Redis, logging: Logging, context: { prefix:
     watcher,
     async close() {
       await watcher.stop();
-      feed.close();
+      await feed.close();
     },
   };
 }
