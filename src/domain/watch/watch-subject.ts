@@ -37,13 +37,14 @@ export function namesHost(entry: ClassifiableEntry, hosts: readonly string[]): b
   const resource = entry.resource;
   if (resource?.type === 'k8s_container' && resource.labels?.['container_name'] === 'istio-proxy') {
     const json = entry.jsonPayload;
-    const cluster = json?.['upstream_cluster'];
+    const cluster = lowered(json?.['upstream_cluster']);
     const authority = json?.['authority'];
-    if (hosts.some((host) => contains(cluster, host) || authority === host)) return true;
+    if (hosts.some((host) => authority === host || (cluster !== undefined && cluster.includes(host.toLowerCase())))) return true;
   }
   if (entry.logName !== undefined && ACCESS_LOG_NAME.test(entry.logName)) {
     const labels = entry.labels;
-    if (hosts.some((host) => labels?.['destination_service_host'] === host || contains(labels?.['upstream_cluster'], host))) return true;
+    const cluster = lowered(labels?.['upstream_cluster']);
+    if (hosts.some((host) => labels?.['destination_service_host'] === host || (cluster !== undefined && cluster.includes(host.toLowerCase())))) return true;
   }
   return false;
 }
@@ -60,6 +61,7 @@ export function isProjectWide(entry: ClassifiableEntry): boolean {
   return PROJECT_WIDE_MARKERS.some((marker) => lower.includes(marker));
 }
 
-function contains(value: unknown, host: string): boolean {
-  return typeof value === 'string' && value.toLowerCase().includes(host.toLowerCase());
+/** Lower-cased once per entry and field, not once per host it is compared with. */
+function lowered(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
 }
