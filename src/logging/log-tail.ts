@@ -240,7 +240,11 @@ export class LogTail {
     if (!stream) return;
     stream.removeAllListeners();
     stream.on('error', () => undefined);
-    stream.cancel?.();
+    try {
+      stream.cancel?.();
+    } catch {
+      // google-gax's StreamProxy throws when its call has already gone (it failed or ended): nothing is left to cancel.
+    }
     stream.destroy?.();
   }
 }
