@@ -23,9 +23,13 @@ export function mayApprove(policy: ApprovalPolicy, actor: Actor): Result<true, s
   return err(`<@${actor.userId}> is not an approver of this migration. Approvers: ${approverList(policy)}.`);
 }
 
-export function mayDecide(policy: ApprovalPolicy, actor: Actor, requestedBy: string): Result<true, string> {
+/** `needed` is the request's approval count: above 1 the requester never counts, allowSelfApproval or not. */
+export function mayDecide(policy: ApprovalPolicy, actor: Actor, requestedBy: string, needed = 1): Result<true, string> {
   const approver = mayApprove(policy, actor);
   if (!approver.ok) return approver;
+  if (actor.userId === requestedBy && needed > 1) {
+    return err(`You requested this change, and it needs ${needed} approvals from other people; the requester never counts. Ask ${needed} of: ${approverList(policy)}.`);
+  }
   if (actor.userId === requestedBy && !policy.allowSelfApproval) {
     return err(`You requested this change, and this migration needs a second person to approve it (allowSelfApproval is off). Ask one of: ${approverList(policy)}.`);
   }

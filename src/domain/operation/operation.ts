@@ -1,5 +1,7 @@
 import { describeMeshObjectRequest, type MeshObjectRequest } from '../mesh-objects.js';
 import type { MirrorChange, WeightChange } from '../route-change.js';
+import type { AnnotationChange } from '../gitops/flux-suspension.js';
+import type { Approval } from './approval-tally.js';
 
 /**
  * One requested change to one migration's VirtualService, from request to outcome. Stored in
@@ -44,7 +46,16 @@ export interface BakeJudging {
   readonly seen?: readonly string[] | undefined;
 }
 
-export type BakeEnd = 'healthy' | 'breached' | 'inconclusive' | 'interrupted';
+/** `reverted`: the cluster no longer held the step (a GitOps controller or a hand edit undid it), so it was not judged. */
+export type BakeEnd = 'healthy' | 'breached' | 'inconclusive' | 'interrupted' | 'reverted';
+
+/** What undid a step while it baked: when, which field manager, and the routes' states in words. */
+export interface Reversion {
+  readonly at: string;
+  readonly by: string | undefined;
+  readonly now: string;
+  readonly applied: string;
+}
 
 /** The watch after a step: Envoy sidecar errors counted and rates judged for the bake window, then a verdict. */
 export interface BakeState {
@@ -60,6 +71,7 @@ export interface BakeState {
   /** The domain/logs tally, as stored (plain JSON). */
   readonly tally?: unknown;
   readonly reasons?: readonly string[];
+  readonly reverted?: Reversion;
 }
 
 export interface HistoryEntry {
@@ -99,7 +111,15 @@ export interface Operation {
   readonly viaRun?: boolean;
   /** A run's step under an `autoAdvance` policy: approved by meshbot as soon as it is posted. */
   readonly autoApprove?: boolean;
+  /** Distinct approvals the request needs before it applies (absent: 1). */
+  readonly approvalsNeeded?: number;
+  /** Approvals so far, in click order: the tally shown on the request and kept as the audit trail. */
+  readonly approvals?: readonly Approval[];
+  /** A break-glass request (`--override "reason"`): change windows and freezes do not hold it back. */
+  readonly override?: { readonly reason: string };
   readonly reason?: string;
+  /** The step also suspends Flux's reconciliation of the VirtualService (`gitops: suspend-flux`), or lifts meshbot's suspension; shown in its diff. */
+  readonly annotations?: readonly AnnotationChange[];
   /** For export and register: what to write (the migration only lends its approvers and its cluster). */
   readonly meshObject?: MeshObjectRequest;
   /** Optimistic-concurrency counter: every stored update must name the version it read. */

@@ -1,9 +1,11 @@
+import type { AnnotationChange } from '../gitops/flux-suspension.js';
 import { err, ok, type Result } from '../result.js';
-import { isTerminal, type BakeEnd, type BakeJudging, type BakeState, type Changes, type Operation, type OperationState, type PreflightCheck } from './operation.js';
+import { addApproval, completesApproval } from './approval-tally.js';
+import { isTerminal, type BakeEnd, type BakeJudging, type BakeState, type Changes, type Operation, type OperationState, type PreflightCheck, type Reversion } from './operation.js';
 
 /** Everything that can happen to an operation. `at` is an ISO time from the caller's clock. */
 export type OperationEvent =
-  | { readonly type: 'posted'; readonly at: string; readonly threadTs: string; readonly planned: Changes; readonly preflight: readonly PreflightCheck[] }
+  | { readonly type: 'posted'; readonly at: string; readonly threadTs: string; readonly planned: Changes; readonly preflight: readonly PreflightCheck[]; readonly annotations?: readonly AnnotationChange[] }
   | { readonly type: 'approve'; readonly at: string; readonly by: string }
   | { readonly type: 'reject'; readonly at: string; readonly by: string }
   | { readonly type: 'expire'; readonly at: string }
@@ -14,7 +16,7 @@ export type OperationEvent =
   | { readonly type: 'bake-progress'; readonly at: string; readonly tally: unknown; readonly resumeFrom?: string | undefined }
   | { readonly type: 'bake-judging'; readonly at: string; readonly judging: BakeJudging; readonly note?: string }
   | { readonly type: 'bake-extend'; readonly at: string; readonly deadline: string; readonly note?: string }
-  | { readonly type: 'bake-end'; readonly at: string; readonly status: BakeEnd; readonly tally?: unknown; readonly verdict?: unknown; readonly reasons?: readonly string[]; readonly note?: string }
+  | { readonly type: 'bake-end'; readonly at: string; readonly status: BakeEnd; readonly tally?: unknown; readonly verdict?: unknown; readonly reasons?: readonly string[]; readonly reverted?: Reversion; readonly note?: string }
   | { readonly type: 'fail'; readonly at: string; readonly reason: string }
   | { readonly type: 'rolled-back'; readonly at: string; readonly by: string; readonly note?: string };
 
@@ -62,6 +64,7 @@ const TARGET: Record<OperationEvent['type'], OperationState> = {
 export function transition(op: Operation, event: OperationEvent): Result<Operation, string> {
   if (!ALLOWED[event.type].includes(op.state)) return err(refusal(op, event));
   if (BAKE_EVENTS.includes(event.type) && op.bake?.status !== 'running') return err(`The bake of ${op.id} is not running (${op.bake?.status ?? 'none'}).`);
+  if (event.type === 'approve') return approve(op, event);
   const state = event.type === 'bake-end' ? op.state : TARGET[event.type];
   const by = 'by' in event ? event.by : undefined;
   const note = noteOf(event);
@@ -75,11 +78,27 @@ export function transition(op: Operation, event: OperationEvent): Result<Operati
   return ok(next);
 }
 
+/** One approver's click: the request stays awaiting approval until the tally reaches what it needs. */
+function approve(op: Operation, event: Extract<OperationEvent, { type: 'approve' }>): Result<Operation, string> {
+  const approvals = addApproval(op, { by: event.by, at: event.at });
+  if (!approvals.ok) return approvals;
+  const complete = completesApproval(op);
+  const state = complete ? 'approved' : op.state;
+  const note = approvals.value.length > 1 || !complete ? `approval ${approvals.value.length} of ${op.approvalsNeeded ?? 1}` : undefined;
+  return ok({
+    ...op,
+    state,
+    approvals: approvals.value,
+    ...(complete ? { decidedBy: event.by, decidedAt: event.at } : {}),
+    version: op.version + 1,
+    history: [...op.history, { at: event.at, state, by: event.by, ...(note === undefined ? {} : { note }) }],
+  });
+}
+
 function fieldsFor(op: Operation, event: OperationEvent): Partial<Operation> {
   switch (event.type) {
     case 'posted':
-      return { threadTs: event.threadTs, planned: event.planned, preflight: event.preflight };
-    case 'approve':
+      return { threadTs: event.threadTs, planned: event.planned, preflight: event.preflight, ...(event.annotations ? { annotations: event.annotations } : {}) };
     case 'reject':
       return { decidedBy: event.by, decidedAt: event.at };
     case 'start-apply':
@@ -96,7 +115,7 @@ function fieldsFor(op: Operation, event: OperationEvent): Partial<Operation> {
       return { bake: { ...(op.bake as BakeState), deadline: event.deadline } };
     case 'bake-end':
       return {
-        bake: { ...(op.bake as BakeState), status: event.status, ...(event.tally === undefined ? {} : { tally: event.tally }), ...(event.verdict === undefined ? {} : { verdict: event.verdict }), ...(event.reasons ? { reasons: event.reasons } : {}) },
+        bake: { ...(op.bake as BakeState), status: event.status, ...(event.tally === undefined ? {} : { tally: event.tally }), ...(event.verdict === undefined ? {} : { verdict: event.verdict }), ...(event.reasons ? { reasons: event.reasons } : {}), ...(event.reverted ? { reverted: event.reverted } : {}) },
       };
     case 'fail':
       return { reason: event.reason };
