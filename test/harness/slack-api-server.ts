@@ -37,6 +37,8 @@ export interface SlackApiServerOptions {
   rateLimit?: { perChannelPerSecond: number };
   bot?: { userId?: string; botId?: string; name?: string };
   team?: { id?: string; name?: string; domain?: string };
+  /** Socket Mode: apps.connections.open is answered by this (socket-mode-server.ts), which checks the app-level token itself. */
+  socketMode?: { connectionsOpen(token: string | undefined): Record<string, unknown> };
 }
 
 export interface RecordedCall {
@@ -286,6 +288,7 @@ export class SlackApiServer {
   }
 
   private dispatch(method: string, params: Params, token: unknown): ApiAnswer {
+    if (method === 'apps.connections.open' && this.options.socketMode) return { body: this.options.socketMode.connectionsOpen(optionalString(token)) };
     const handler = this.methods[method];
     if (!handler) return fail('unknown_method');
     if (token === undefined || token === '') return fail('not_authed');
