@@ -11,8 +11,8 @@ import { advanceRun, stopRun } from './run-plan.js';
 import { postInThread } from './thread.js';
 
 /** The rollback report, in the thread and the incident channel alike. */
-export async function reportBreach(deps: AppDeps, migration: MigrationSettings, op: Operation, report: Omit<BreachReport, 'operation' | 'virtualService'>): Promise<void> {
-  const message = breachMessage({ ...report, operation: op, virtualService: vsLabel(migration) });
+export async function reportBreach(deps: AppDeps, migration: MigrationSettings, op: Operation, report: Omit<BreachReport, 'operation' | 'virtualService' | 'zeroTolerance' | 'logsProject'>): Promise<void> {
+  const message = breachMessage({ zeroTolerance: migration.rollbackOn.classes, logsProject: deps.logs?.projectId, ...report, operation: op, virtualService: vsLabel(migration) });
   await deps.notifier.post({ channel: op.channel, threadTs: op.threadTs, ...message });
   if (migration.incidentChannel) await deps.notifier.post({ channel: migration.incidentChannel, ...message });
   await stopRun(deps, op, `the bake of ${op.percent}% breached: ${report.reasons.join('; ')}`);

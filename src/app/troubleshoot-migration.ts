@@ -2,7 +2,8 @@ import { classifyEntry } from '../domain/logs/classify.js';
 import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
 import type { ClassifiableEntry } from '../domain/logs/log-entry.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
-import { deniedProject, proxyStatusCommand, serviceAccountLookup, trafficDirectorGrant, type FilledCommand } from '../domain/troubleshoot.js';
+import { addToTally, emptyTally, type ClassTally } from '../domain/logs/tally.js';
+import { deniedServices, proxyStatusCommand, trafficDirectorFix, type FilledCommand } from '../domain/troubleshoot.js';
 import type { AppDeps, MigrationSettings, Reply } from './deps.js';
 import { LogsThrottledError } from '../store/read-quota.js';
 
@@ -10,13 +11,6 @@ const WINDOW_MS = 60 * 60_000;
 const MAX_ENTRIES = 5000;
 /** Control-plane classes worth naming beside the permission denial. */
 const CONTROL_PLANE: readonly ErrorClassId[] = ['xds-unavailable', 'xds-nack', 'tls-error'];
-
-interface Denials {
-  count: number;
-  project: string | undefined;
-  /** Cloud Run service → its region, from the entries' resource labels. */
-  services: Map<string, string | undefined>;
-}
 
 /**
  * `/mesh troubleshoot`: the Cloud Run sidecar checks of the docs. Permission denials from
@@ -48,38 +42,25 @@ export async function troubleshootMigration(deps: AppDeps, migration: MigrationS
   return { text: lines.join('\n') };
 }
 
-function tallyControlPlane(entries: readonly ClassifiableEntry[]): { denials: Denials; others: Map<ErrorClassId, number> } {
-  const denials: Denials = { count: 0, project: undefined, services: new Map() };
+function tallyControlPlane(entries: readonly ClassifiableEntry[]): { denials: ClassTally | undefined; others: Map<ErrorClassId, number> } {
+  const tally = emptyTally();
+  for (const entry of entries) addToTally(tally, classifyEntry(entry), entry);
   const others = new Map<ErrorClassId, number>();
-  for (const entry of entries) {
-    const classified = classifyEntry(entry);
-    if (classified.kind !== 'error') continue;
-    if (classified.classId === 'td-permission-denied') {
-      denials.count++;
-      denials.project ??= deniedProject(entry.textPayload ?? String(entry.jsonPayload?.message ?? ''));
-      const labels = entry.resource?.type === 'cloud_run_revision' ? entry.resource.labels : undefined;
-      if (labels?.service_name) denials.services.set(labels.service_name, labels.location);
-    } else if (CONTROL_PLANE.includes(classified.classId)) {
-      others.set(classified.classId, (others.get(classified.classId) ?? 0) + 1);
-    }
+  for (const id of CONTROL_PLANE) {
+    const count = tally.byClass[id]?.count ?? 0;
+    if (count > 0) others.set(id, count);
   }
-  return { denials, others };
+  return { denials: tally.byClass['td-permission-denied'], others };
 }
 
-function denialLines(denials: Denials, configuredProject: string | undefined): string[] {
-  if (denials.count === 0) return ["1. ✅ No `Permission 'trafficdirector.networks.getConfigs' denied` in the last hour: the sidecars may read their configuration."];
-  const project = denials.project ?? configuredProject;
-  const services = [...denials.services.entries()];
-  const from = services.length > 0 ? ` from Cloud Run ${services.length === 1 ? 'service' : 'services'} ${services.map(([name, region]) => `${name}${region ? ` (${region})` : ''}`).join(', ')}` : '';
-  const grant = trafficDirectorGrant(project);
-  const lookups = services.length > 0 ? services.map(([name, region]) => `   \`${serviceAccountLookup(name, region, configuredProject)}\``) : [`   \`${serviceAccountLookup('SERVICE', undefined, configuredProject)}\``];
+function denialLines(denials: ClassTally | undefined, logsProject: string | undefined): string[] {
+  if (denials === undefined) return ["1. ✅ No `Permission 'trafficdirector.networks.getConfigs' denied` in the last hour: the sidecars may read their configuration."];
+  const sources = denials.sources ?? [];
+  const services = deniedServices(sources);
+  const from = services.length > 0 ? ` from Cloud Run ${services.length === 1 ? 'service' : 'services'} ${services.map(({ name, region }) => `${name}${region ? ` (${region})` : ''}`).join(', ')}` : '';
   return [
     `1. ❌ ${denials.count} × \`Permission 'trafficdirector.networks.getConfigs' denied\`${from}: the sidecar gets no configuration, so calls through the mesh fail.`,
-    `   Fix: grant the Cloud Run service account roles/trafficdirector.client on the mesh project${project ? ` (${project}, from the denied resource)` : ''}:`,
-    `   \`${grant.command}\``,
-    ...fillLines(grant),
-    '   The service account of each service:',
-    ...lookups,
+    ...trafficDirectorFix(sources, logsProject).map((line) => `   ${line}`),
   ];
 }
 

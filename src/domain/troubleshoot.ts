@@ -1,3 +1,5 @@
+import type { RemedyFacts } from './logs/remedy-facts.js';
+
 /**
  * The Cloud Run sidecar checks of the docs, as commands an operator can paste: the
  * Traffic Director permission grant and the CSDS proxy-status query, with what is known
@@ -31,6 +33,40 @@ export function trafficDirectorGrant(project: string | undefined): FilledCommand
   return { command: `gcloud projects add-iam-policy-binding ${project ?? 'PROJECT_ID'} --member=serviceAccount:SERVICE_ACCOUNT --role=roles/trafficdirector.client`, fill };
 }
 
+/** A Cloud Run service whose sidecar was denied, and its region when the entry said. */
+export interface DeniedService {
+  readonly name: string;
+  readonly region: string | undefined;
+}
+
+/** The Cloud Run services the denials came from, each once. */
+export function deniedServices(sources: readonly RemedyFacts[]): DeniedService[] {
+  const services = new Map<string, string | undefined>();
+  for (const { service, region } of sources) if (service && !services.get(service)) services.set(service, region);
+  return [...services].map(([name, region]) => ({ name, region }));
+}
+
+/**
+ * The fix for Traffic Director permission denials, one line each, for `/mesh troubleshoot`
+ * and the rollback report alike: the grant on the mesh project (from the denied resource, else
+ * the project meshbot reads logs from), its placeholders, and each service's account lookup.
+ */
+export function trafficDirectorFix(sources: readonly RemedyFacts[], logsProject: string | undefined): string[] {
+  const denied = sources.find((s) => s.deniedProject !== undefined)?.deniedProject;
+  const project = denied ?? logsProject;
+  const grant = trafficDirectorGrant(project);
+  const services = deniedServices(sources);
+  const lookups = services.length > 0 ? services.map((s) => serviceAccountLookup(s.name, s.region, logsProject)) : [serviceAccountLookup('SERVICE', undefined, logsProject)];
+  const where = denied ? ` (${denied}, from the denied resource)` : project ? ` (${project}, the project meshbot reads logs from: check that it is the mesh project)` : '';
+  return [
+    `Fix: grant the Cloud Run service account roles/trafficdirector.client on the mesh project${where}:`,
+    `\`${grant.command}\``,
+    ...grant.fill.map((f) => `↳ ${f}`),
+    services.length === 1 ? `The service account of ${services[0]?.name}:` : 'The service account of each service:',
+    ...lookups.map((lookup) => `\`${lookup}\``),
+  ];
+}
+
 /** Prints a Cloud Run service's runtime service account (empty: the Compute Engine default). */
 export function serviceAccountLookup(service: string, region: string | undefined, project: string | undefined): string {
   const flags = [`--region=${region ?? 'REGION'}`, ...(project ? [`--project=${project}`] : [])].join(' ');
@@ -55,9 +91,4 @@ export function proxyStatusCommand(context: string | undefined): FilledCommand {
       `from the kubeconfig context ${context}: membership ${gke.cluster} and location ${gke.location} are guesses — a cluster registered with the defaults has the membership name of the cluster; check with \`gcloud container fleet memberships list --project=${gke.project}\` (the location may be global)`,
     ],
   };
-}
-
-/** The project in `… denied on resource 'projects/123/global/networks/default' …`, when the line names one. */
-export function deniedProject(text: string): string | undefined {
-  return /on resource '?projects\/([^/'\s]+)\//.exec(text)?.[1];
 }

@@ -1,12 +1,14 @@
 import { ERROR_CLASSES, type ErrorClassId } from './error-classes.js';
 import type { ClassifiableEntry } from './log-entry.js';
+import { denialFacts, type RemedyFacts } from './remedy-facts.js';
 
 /**
  * What one log entry says about a migration: an error of a known class (with a one-line
- * sample for people), a successful request (for error rates), or nothing of interest.
+ * sample for people, and what its remedy can fill in from the entry), a successful request
+ * (for error rates), or nothing of interest.
  */
 export type Classification =
-  | { readonly kind: 'error'; readonly classId: ErrorClassId; readonly sample: string }
+  | { readonly kind: 'error'; readonly classId: ErrorClassId; readonly sample: string; readonly facts?: RemedyFacts | undefined }
   | { readonly kind: 'success' }
   | { readonly kind: 'ignored' };
 
@@ -104,7 +106,9 @@ function classifyText(entry: ClassifiableEntry, text: string): Classification {
   const outcome = textOutcome(text);
   if (outcome === undefined) return IGNORED;
   if (typeof outcome !== 'string') return outcome;
-  return errorOf(outcome, withOrigin(entry, stripEnvoyPrefix(text)));
+  const sample = withOrigin(entry, stripEnvoyPrefix(text));
+  if (outcome === 'td-permission-denied') return { kind: 'error', classId: outcome, sample, facts: denialFacts(entry, text) };
+  return errorOf(outcome, sample);
 }
 
 function textOutcome(text: string): ErrorClassId | Classification | undefined {

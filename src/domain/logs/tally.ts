@@ -1,9 +1,12 @@
 import type { Classification } from './classify.js';
 import { ERROR_CLASSES, isErrorClassId, type ErrorClassId } from './error-classes.js';
 import type { ClassifiableEntry } from './log-entry.js';
+import { sameFacts, type RemedyFacts } from './remedy-facts.js';
 
 /** Distinct sample lines kept per class. */
 export const MAX_SAMPLES_PER_CLASS = 3;
+/** Distinct remedy facts (denied project, Cloud Run service) kept per class. */
+export const MAX_SOURCES_PER_CLASS = 5;
 /** Requests (counted request errors + successes) needed before the error rate is judged. */
 export const DEFAULT_MIN_REQUESTS = 20;
 
@@ -11,6 +14,8 @@ export interface ClassTally {
   count: number;
   /** Up to MAX_SAMPLES_PER_CLASS distinct lines, first seen first. */
   samples: string[];
+  /** Up to MAX_SOURCES_PER_CLASS distinct facts for the remedy, first seen first; absent when none were seen, and in tallies stored before they were kept. */
+  sources?: RemedyFacts[] | undefined;
   firstTimestamp: string;
   lastTimestamp: string;
 }
@@ -93,12 +98,14 @@ export function addToTally(tally: Tally, classification: Classification, entry: 
     tally.uncountedErrors++;
   }
   const perClass = tally.byClass[id];
+  const facts = classification.facts;
   if (perClass === undefined) {
-    tally.byClass[id] = { count: 1, samples: [classification.sample], firstTimestamp: timestamp, lastTimestamp: timestamp };
+    tally.byClass[id] = { count: 1, samples: [classification.sample], ...(facts ? { sources: [facts] } : {}), firstTimestamp: timestamp, lastTimestamp: timestamp };
     return tally;
   }
   perClass.count++;
   if (perClass.samples.length < MAX_SAMPLES_PER_CLASS && !perClass.samples.includes(classification.sample)) perClass.samples.push(classification.sample);
+  if (facts) addSource(perClass, facts);
   if (timestamp) {
     if (!perClass.lastTimestamp || !perClass.firstTimestamp) {
       perClass.firstTimestamp = timestamp;
@@ -118,6 +125,11 @@ export function addQuietEntries(tally: Tally, successes: number, ignored: number
   widenSpan(tally, first);
   widenSpan(tally, last);
   return tally;
+}
+
+function addSource(perClass: ClassTally, facts: RemedyFacts): void {
+  const sources = (perClass.sources ??= []);
+  if (sources.length < MAX_SOURCES_PER_CLASS && !sources.some((known) => sameFacts(known, facts))) sources.push(facts);
 }
 
 function widenSpan(tally: Tally, timestamp: string): void {

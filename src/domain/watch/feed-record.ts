@@ -1,5 +1,6 @@
 import { addQuietEntries, addToTally, mergeSuppressed, type Tally } from '../logs/tally.js';
 import type { ErrorClassId } from '../logs/error-classes.js';
+import type { RemedyFacts } from '../logs/remedy-facts.js';
 
 /**
  * What the log watcher writes to a subject's stream, classified once: an error entry (with its
@@ -7,7 +8,7 @@ import type { ErrorClassId } from '../logs/error-classes.js';
  * suppressed, and the mark that everything logged since the subject's start is in.
  */
 export type FeedRecord =
-  | { readonly k: 'e'; readonly id: string; readonly ts: string; readonly c: ErrorClassId; readonly s: string }
+  | { readonly k: 'e'; readonly id: string; readonly ts: string; readonly c: ErrorClassId; readonly s: string; readonly f?: RemedyFacts | undefined }
   | { readonly k: 'q'; readonly ok: number; readonly ig: number; readonly first: string; readonly last: string }
   | { readonly k: 's'; readonly n: number }
   | { readonly k: 'r' };
@@ -17,7 +18,7 @@ export function addRecordToTally(tally: Tally, record: FeedRecord, since: string
   switch (record.k) {
     case 'e':
       if (record.ts < since) return tally;
-      return addToTally(tally, { kind: 'error', classId: record.c, sample: record.s }, { insertId: record.id, timestamp: record.ts });
+      return addToTally(tally, { kind: 'error', classId: record.c, sample: record.s, facts: record.f }, { insertId: record.id, timestamp: record.ts });
     case 'q':
       if (record.last < since) return tally;
       return addQuietEntries(tally, record.ok, record.ig, record.first, record.last);

@@ -43,7 +43,7 @@ export function routeEntries(entries: readonly ClassifiableEntry[], routes: read
       const isError = classification.kind === 'error';
       if (subject.kind === 'sentinel' && !(isError && errorClass(classification.classId).plane === 'control')) continue;
       const batch = batchOf(batches, subject.id);
-      if (isError) batch.records.push({ id: entry.insertId, ts: entry.timestamp, record: { k: 'e', id: entry.insertId, ts: entry.timestamp, c: classification.classId, s: classification.sample } });
+      if (isError) batch.records.push({ id: entry.insertId, ts: entry.timestamp, record: { k: 'e', id: entry.insertId, ts: entry.timestamp, c: classification.classId, s: classification.sample, ...(classification.facts ? { f: classification.facts } : {}) } });
       else addQuiet(batch, entry, classification.kind === 'success');
     }
   }

@@ -1,10 +1,15 @@
 import { errorClass, type ErrorClassId } from '../../domain/logs/error-classes.js';
+import { remediesByCause, type Remedy } from '../../domain/logs/remedies.js';
 import type { Tally } from '../../domain/logs/tally.js';
 import { describeOperation, mention, type Operation } from '../../domain/operation/operation.js';
-import { actions, button, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
+import { actions, button, clip, context, escapeMrkdwn, header, section, SECTION_TEXT_MAX, type Block, type SlackMessage } from './block-kit.js';
 import { rateSummary, rateTable, type RateReport } from './rate-report.js';
 
 export const NEXT_STEP_ACTION = 'meshbot_next_step';
+/** Sections of remedies at most; what does not fit is named in an "…and N more" line. */
+export const MAX_REMEDY_SECTIONS = 2;
+const REMEDIES_HEADING = '*Remedies*, the causes of the rollback first';
+const SAMPLES_SHOWN = 3;
 
 export interface BreachReport {
   readonly operation: Operation;
@@ -17,6 +22,10 @@ export interface BreachReport {
   readonly rates?: RateReport | undefined;
   /** Why the bake was judged on logs alone, when it was. */
   readonly logsOnly?: string | undefined;
+  /** The migration's zero-tolerance classes (rollbackOn.classes): their remedies come first. */
+  readonly zeroTolerance?: readonly string[] | undefined;
+  /** The project meshbot reads logs from: filled into a remedy where the entries name no project. */
+  readonly logsProject?: string | undefined;
 }
 
 /** Counts by class, most frequent first: `• 12 × td-permission-denied — Sidecar denied access…`. */
@@ -31,9 +40,9 @@ function classesByCount(tally: Tally) {
 /** What the bake saw when it rolled back: for the thread and the incident channel alike. */
 export function breachMessage(report: BreachReport): SlackMessage {
   const op = report.operation;
-  const top = classesByCount(report.tally)[0];
+  const remedies = remediesByCause(report.tally, report.zeroTolerance ?? [], report.logsProject);
   // Log lines are written by anyone who can make a sidecar log: never let one ping @channel.
-  const samples = classesByCount(report.tally).flatMap(([, t]) => t.samples).slice(0, 3).map(escapeMrkdwn);
+  const samples = remedies.flatMap((r) => report.tally.byClass[r.classId]?.samples ?? []).slice(0, SAMPLES_SHOWN).map(escapeMrkdwn);
   const blocks: Block[] = [
     header(`🚨 meshbot rolled back ${op.migration}`),
     section(`*Step* ${describeOperation(op)} on \`${report.virtualService}\`, approved by ${mention(op.decidedBy)}, requested by ${mention(op.requestedBy)}\n*Why* ${report.reasons.join('; ')}`),
@@ -42,9 +51,34 @@ export function breachMessage(report: BreachReport): SlackMessage {
   blocks.push(section(['*Error log lines during the bake*', ...classLines(report.tally), logCountsLine(report.tally, report.rates)].join('\n')));
   if (report.logsOnly) blocks.push(context(`Judged on logs alone: ${escapeMrkdwn(report.logsOnly)}`));
   if (samples.length > 0) blocks.push(section(`*Samples*\n\`\`\`${samples.join('\n')}\`\`\``));
-  if (top) blocks.push(section(`*Remedy* (${top[0]}): ${errorClass(top[0]).remedy}`));
+  blocks.push(...remedyBlocks(remedies));
   blocks.push(context(`<${report.logsUrl}|Open in Logs Explorer>${report.threadLink ? ` · <${report.threadLink}|thread>` : ''} · operation \`${op.id}\``));
   return { text: `🚨 meshbot rolled back ${op.migration} (${describeOperation(op)}): ${report.reasons.join('; ')}`, blocks };
+}
+
+/** Every remedy that fits in `maxSections` sections of Block Kit's size, in order; the rest named in one line. */
+export function remedyBlocks(remedies: readonly Remedy[], maxSections = MAX_REMEDY_SECTIONS): Block[] {
+  if (remedies.length === 0) return [];
+  const pages = [REMEDIES_HEADING];
+  let shown = 0;
+  for (const remedy of remedies) {
+    const text = clip(remedyText(remedy), SECTION_TEXT_MAX - REMEDIES_HEADING.length - 1);
+    const last = pages.length - 1;
+    if (pages[last]!.length + 1 + text.length <= SECTION_TEXT_MAX) pages[last] += `\n${text}`;
+    else if (pages.length < maxSections) pages.push(text);
+    else break;
+    shown++;
+  }
+  const blocks = pages.map(section);
+  const rest = remedies.slice(shown);
+  if (rest.length > 0) blocks.push(context(`…and ${rest.length} more: ${rest.map((r) => r.classId).join(', ')}. \`/mesh errors\` gives their remedies.`));
+  return blocks;
+}
+
+/** `• *td-permission-denied* (3, zero tolerance)` and the remedy's lines under it; the facts in them come from log entries, so escaped. */
+function remedyText(remedy: Remedy): string {
+  const why = remedy.zeroTolerance ? `${remedy.count}, zero tolerance` : `${remedy.count}`;
+  return [`• *${remedy.classId}* (${why})`, ...remedy.lines.map((line) => `   ${escapeMrkdwn(line)}`)].join('\n');
 }
 
 /** Successes appear in the logs only where a server-side sidecar logs them: with rates at hand, the count of successes means nothing. */

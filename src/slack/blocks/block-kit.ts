@@ -9,7 +9,7 @@ export interface SlackMessage {
   readonly blocks: readonly Block[];
 }
 
-const SECTION_TEXT_MAX = 3000;
+export const SECTION_TEXT_MAX = 3000;
 const HEADER_MAX = 150;
 const CONTEXT_TEXT_MAX = 2000;
 

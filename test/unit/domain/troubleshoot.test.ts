@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deniedProject, parseGkeContext, proxyStatusCommand, serviceAccountLookup, trafficDirectorGrant } from '../../../src/domain/troubleshoot.js';
+import { deniedProject } from '../../../src/domain/logs/remedy-facts.js';
+import { deniedServices, parseGkeContext, proxyStatusCommand, serviceAccountLookup, trafficDirectorFix, trafficDirectorGrant } from '../../../src/domain/troubleshoot.js';
 
 describe('the troubleshooting commands', () => {
   it('grants roles/trafficdirector.client on the mesh project, naming the service account to fill in', () => {
@@ -32,5 +33,28 @@ describe('the troubleshooting commands', () => {
   it('reads the project of the denied resource', () => {
     expect(deniedProject("Permission 'trafficdirector.networks.getConfigs' denied on resource 'projects/123/global/networks/default' (or it may not exist).")).toBe('123');
     expect(deniedProject('closed: 7, something else')).toBeUndefined();
+  });
+});
+
+describe('the Traffic Director fix', () => {
+  it('fills in the project of the denied resource and looks up each Cloud Run service once', () => {
+    const sources = [{ service: 'ts-client', region: 'us-central1' }, { deniedProject: '42', service: 'ts-client', region: 'us-central1' }, { deniedProject: '42', service: 'checkout' }];
+    expect(deniedServices(sources)).toEqual([{ name: 'ts-client', region: 'us-central1' }, { name: 'checkout', region: undefined }]);
+    expect(trafficDirectorFix(sources, 'shop-logs')).toEqual([
+      'Fix: grant the Cloud Run service account roles/trafficdirector.client on the mesh project (42, from the denied resource):',
+      '`gcloud projects add-iam-policy-binding 42 --member=serviceAccount:SERVICE_ACCOUNT --role=roles/trafficdirector.client`',
+      expect.stringMatching(/^↳ SERVICE_ACCOUNT — /),
+      'The service account of each service:',
+      "`gcloud run services describe ts-client --region=us-central1 --project=shop-logs --format='value(spec.template.spec.serviceAccountName)'`",
+      "`gcloud run services describe checkout --region=REGION --project=shop-logs --format='value(spec.template.spec.serviceAccountName)'`",
+    ]);
+  });
+
+  it('falls back to the project meshbot reads logs from and says so, or names the placeholder', () => {
+    expect(trafficDirectorFix([{ service: 'ts-client' }], 'shop-logs')[0]).toContain('(shop-logs, the project meshbot reads logs from: check that it is the mesh project)');
+    const blank = trafficDirectorFix([], undefined);
+    expect(blank[1]).toContain('add-iam-policy-binding PROJECT_ID ');
+    expect(blank).toContain('↳ PROJECT_ID — the mesh project (the project in the denied resource `projects/…/global/networks/…`)');
+    expect(blank.at(-1)).toContain('gcloud run services describe SERVICE --region=REGION');
   });
 });

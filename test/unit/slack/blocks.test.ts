@@ -47,12 +47,13 @@ describe('bake reports', () => {
   }
   addToTally(tally, { kind: 'error', classId: 'td-permission-denied', sample: 'denied' }, { insertId: 'd', timestamp: AT });
 
-  it('reports counts by class (most first), three samples, the remedy and the Logs Explorer link', () => {
+  it('reports counts by class (most first), three samples, every remedy and the Logs Explorer link', () => {
     const message = breachMessage({ operation: op({ state: 'applied', decidedBy: 'U0ALICE' }), virtualService: 'payments/vs', tally, reasons: ['6 counted errors reached the threshold of 5'], logsUrl: 'https://console.cloud.google.com/logs/query;query=x' });
     const body = text(message);
     expect(body.indexOf('5 × `no-healthy-upstream`')).toBeLessThan(body.indexOf('1 × `td-permission-denied`'));
     expect(body.match(/checkout: 503 UH upstream/g)).toHaveLength(3);
-    expect(body).toContain('*Remedy* (no-healthy-upstream)');
+    expect(body.indexOf('• *no-healthy-upstream* (5)')).toBeLessThan(body.indexOf('• *td-permission-denied* (1)'));
+    expect(body).toContain('roles/trafficdirector.client');
     expect(body).toContain('<https://console.cloud.google.com/logs/query;query=x|Open in Logs Explorer>');
     expect(message.text).toContain('6 counted errors reached the threshold of 5');
   });

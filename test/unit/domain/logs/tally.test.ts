@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyEntry, type Classification } from '../../../../src/domain/logs/classify.js';
 import type { ClassifiableEntry } from '../../../../src/domain/logs/log-entry.js';
-import { addToTally, DEFAULT_MIN_REQUESTS, emptyTally, evaluateThresholds, MAX_SAMPLES_PER_CLASS, mergeSuppressed, tallyNotes, type Tally } from '../../../../src/domain/logs/tally.js';
+import { addToTally, DEFAULT_MIN_REQUESTS, emptyTally, evaluateThresholds, MAX_SAMPLES_PER_CLASS, MAX_SOURCES_PER_CLASS, mergeSuppressed, tallyNotes, type Tally } from '../../../../src/domain/logs/tally.js';
 import { cloudRunSidecarAccessLog, csmTrafficLog, istioProxyAccessLog, tdPermissionDenied, xdsClosed13, xdsClosed14 } from '../../../harness/log-samples.js';
 import { normalizeEntry, type LogEntryInput } from '../../../harness/logging/entries.js';
 
@@ -69,6 +69,21 @@ describe('addToTally', () => {
     expect(tally.firstTimestamp).toBe('2026-03-02T10:00:04.999999999Z');
     expect(tally.lastTimestamp).toBe('2026-03-02T10:00:05.5Z');
     expect(tally.byClass['http-5xx']).toMatchObject({ count: 4, firstTimestamp: '2026-03-02T10:00:05Z', lastTimestamp: '2026-03-02T10:00:05.5Z' });
+  });
+
+  it(`keeps at most ${MAX_SOURCES_PER_CLASS} distinct remedy facts per class, and none for classes without them`, () => {
+    const tally = tallyOf([...times(3, () => tdPermissionDenied({ service: 'ts-client', region: 'us-central1' })), ...times(9, (i) => tdPermissionDenied({ service: `svc-${i}` })), ...failed(2)]);
+    const sources = tally.byClass['td-permission-denied']!.sources!;
+    expect(sources).toHaveLength(MAX_SOURCES_PER_CLASS);
+    expect(sources[0]).toEqual({ deniedProject: '123', service: 'ts-client', region: 'us-central1' });
+    expect(sources[1]).toEqual({ deniedProject: '123', service: 'svc-0', region: 'us-central1' });
+    expect(tally.byClass['no-healthy-upstream']).not.toHaveProperty('sources');
+  });
+
+  it('adds remedy facts to a tally stored before they were kept', () => {
+    const old = JSON.parse('{"entries":1,"successes":0,"errors":1,"requestErrors":0,"uncountedErrors":0,"ignored":0,"suppressed":0,"suppressionReports":0,"firstTimestamp":"2026-03-02T10:00:00Z","lastTimestamp":"2026-03-02T10:00:00Z","byClass":{"td-permission-denied":{"count":1,"samples":["denied"],"firstTimestamp":"2026-03-02T10:00:00Z","lastTimestamp":"2026-03-02T10:00:00Z"}}}') as Tally;
+    tallyOf([tdPermissionDenied({ service: 'ts-client', meshProjectNumber: '42' })], old);
+    expect(old.byClass['td-permission-denied']).toMatchObject({ count: 2, sources: [{ deniedProject: '42', service: 'ts-client' }] });
   });
 
   it('stays JSON-serialisable', () => {

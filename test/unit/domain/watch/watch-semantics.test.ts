@@ -204,7 +204,7 @@ describe('routeEntries files an entry under a subject exactly when the subjectâ€
             }
             filed[s.kind]++;
             if (isError) {
-              expect(asRecord, context).toEqual([{ id: entry.insertId, ts: entry.timestamp, record: { k: 'e', id: entry.insertId, ts: entry.timestamp, c: classification.classId, s: classification.sample } }]);
+              expect(asRecord, context).toEqual([{ id: entry.insertId, ts: entry.timestamp, record: { k: 'e', id: entry.insertId, ts: entry.timestamp, c: classification.classId, s: classification.sample, ...(classification.facts ? { f: classification.facts } : {}) } }]);
               expect(asQuiet, context).toEqual([]);
             } else {
               expect(asQuiet, context).toEqual([{ id: entry.insertId, ts: entry.timestamp, ok: classification.kind === 'success' }]);
