@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { checkDnsLabel, checkDnsName, quote } from '../domain/command/token-rules.js';
 import { ERROR_CLASS_IDS, isErrorClassId } from '../domain/logs/error-classes.js';
 import { err, ok, type Result } from '../domain/result.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs, parseDurationOrZeroMs } from './duration.js';
 import { DEFAULT_LATENCY_FLOOR_MS, DEFAULT_LATENCY_P99_RATIO, DEFAULT_MIN_REQUESTS } from '../domain/rates/analysis-settings.js';
 import type { Migration, MigrationsConfig } from './types.js';
 
@@ -125,6 +125,8 @@ const dnsLabel = (what: string) => checkedText((text) => checkDnsLabel(text, wha
 const host = (what: string) => checkedText((text) => checkDnsName(text, what));
 const objectName = (what: string) => checkedText((text) => checkObjectName(text, what));
 const duration = checkedText(parseDurationMs, 'must be a duration with its unit, like 30s, 10m or 1h30m');
+/** `bake: 0s` turns bakes off: the step is done once applied. */
+const durationOrNone = checkedText(parseDurationOrZeroMs, 'must be a duration with its unit, like 30s, 10m or 1h30m, or 0s for none');
 const channelId = checkedText(checkChannelId);
 
 const rollbackOnSchema = mapping({
@@ -166,7 +168,7 @@ const migrationSchema = mapping({
   allowSelfApproval: z.boolean().default(false),
   incidentChannel: channelId.optional(),
   steps: stepsSchema,
-  bake: duration.prefault('10m'),
+  bake: durationOrNone.prefault('10m'),
   approvalTimeout: duration.prefault('30m'),
   mirrorField: z.enum(['mirror', 'mirrors']).default('mirror'),
   toPort: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, 'must be a port number from 1 to 65535').optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs } from '../../../src/config/duration.js';
+import { parseDurationMs, parseDurationOrZeroMs } from '../../../src/config/duration.js';
 
 describe('parseDurationMs', () => {
   it.each([
@@ -19,5 +19,14 @@ describe('parseDurationMs', () => {
 
   it('refuses no time at all', () => {
     expect(parseDurationMs('0m')).toEqual({ ok: false, error: '"0m" is no time at all: give at least 1s' });
+  });
+});
+
+describe('parseDurationOrZeroMs', () => {
+  it('reads zero as zero, and everything else as parseDurationMs does', () => {
+    expect(parseDurationOrZeroMs('0s')).toEqual({ ok: true, value: 0 });
+    expect(parseDurationOrZeroMs('0h0m')).toEqual({ ok: true, value: 0 });
+    expect(parseDurationOrZeroMs('1h30m')).toEqual({ ok: true, value: 5_400_000 });
+    expect(parseDurationOrZeroMs('0')).toEqual(parseDurationMs('0'));
   });
 });
