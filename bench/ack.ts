@@ -1,14 +1,18 @@
 /**
- * Slash commands fired all at once at one bot: the ack round trip as the sender sees it
- * (signed request out, HTTP answer in), and the private answer each one gets through its
- * response_url. The benchmark runs `meshbot bot` as a process of its own. Prints JSON when run
- * directly.
+ * Slash commands fired at one bot, 200 at once and 200 at 200/s: the ack round trip as the
+ * sender sees it (signed request out, HTTP answer in), and the private answer each one gets
+ * through its response_url. The benchmark runs `meshbot bot` as a process of its own and, as
+ * the floor, a bare Bolt app that only acks (bench/bare-bolt-app.ts), in alternating rounds
+ * with the same load generator so the machine's noise falls on both alike. Prints JSON when
+ * run directly.
  */
 import type { SlackApiServer } from '../test/harness/slack-api-server.js';
 import { SlackDriver } from '../test/harness/slack-driver.js';
 import { SIGNING_SECRET, startStack, testMigration } from '../test/support/meshbot-stack.js';
+import { compareToBareBolt, type AckComparison } from './ack-compare.js';
+import { startBareBolt } from './bare-bolt.js';
 import { startChildMeshbot } from './child-meshbot.js';
-import { machine, percentile } from './stats.js';
+import { machine, percentile, runWhenMain } from './stats.js';
 
 export interface CommandOutcome {
   readonly text: string;
@@ -18,15 +22,26 @@ export interface CommandOutcome {
   readonly responseId: string;
 }
 
+/** The `i`th command of a load: `help` and `status` in turn, each from a user of its own. */
+async function loadCommand(driver: SlackDriver, channelId: string, i: number, userPrefix: string): Promise<CommandOutcome> {
+  const text = i % 2 === 0 ? 'help' : 'status';
+  const sent = await driver.slashCommand({ text, userId: `${userPrefix}${String(i).padStart(4, '0')}`, channelId });
+  return { text, status: sent.status, ms: sent.ms, responseId: decodeURIComponent(sent.responseUrl.slice(sent.responseUrl.lastIndexOf('/') + 1)) };
+}
+
 /** Sends `count` signed `/mesh` commands at once, alternating `help` and `status`, from distinct users. */
 export async function slashCommandBurst(driver: SlackDriver, channelId: string, count: number): Promise<CommandOutcome[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const text = i % 2 === 0 ? 'help' : 'status';
-      const sent = await driver.slashCommand({ text, userId: `U0LOAD${String(i).padStart(4, '0')}`, channelId });
-      return { text, status: sent.status, ms: sent.ms, responseId: decodeURIComponent(sent.responseUrl.slice(sent.responseUrl.lastIndexOf('/') + 1)) };
-    }),
-  );
+  return Promise.all(Array.from({ length: count }, (_, i) => loadCommand(driver, channelId, i, 'U0LOAD')));
+}
+
+/** `count` commands, one every `everyMs`, without waiting for the acks before sending the next. */
+export async function pacedCommands(driver: SlackDriver, channelId: string, count: number, everyMs: number): Promise<CommandOutcome[]> {
+  const sent: Promise<CommandOutcome>[] = [];
+  for (let i = 0; i < count; i++) {
+    sent.push(loadCommand(driver, channelId, i, 'U0PACE'));
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return Promise.all(sent);
 }
 
 /** The private answers (response_url posts) the commands got, by response id; waits for all of them. */
@@ -43,6 +58,7 @@ export async function answersTo(slack: SlackApiServer, commands: readonly Comman
 }
 
 export interface AckFigures {
+  /** meshbot, 200 at once (the figures the README has always reported). */
   readonly ack_p50_ms: number;
   readonly ack_p99_ms: number;
   readonly ack_max_ms: number;
@@ -50,68 +66,90 @@ export interface AckFigures {
   readonly ack_answered: number;
   /** The same commands one at a time: the cost of one ack without queueing. */
   readonly ack_sequential_p50_ms: number;
-  /** 200 commands arriving at 200/s instead of all at once. */
+  readonly ack_bare_bolt_sequential_p50_ms: number;
+  /** meshbot, 200 commands arriving at 200/s instead of all at once. */
   readonly ack_paced_200_per_s_p99_ms: number;
+  readonly burst: AckComparison;
+  readonly paced: AckComparison;
 }
 
-/** `count` commands, one every `everyMs`, without waiting for the answers. */
-async function pacedCommands(driver: SlackDriver, channelId: string, count: number, everyMs: number): Promise<number[]> {
-  const sent: Promise<number>[] = [];
-  for (let i = 0; i < count; i++) {
-    sent.push(driver.slashCommand({ text: i % 2 === 0 ? 'help' : 'status', userId: `U0PACE${String(i).padStart(4, '0')}`, channelId }).then((r) => r.ms));
-    await new Promise((r) => setTimeout(r, everyMs));
+type Load = (driver: SlackDriver) => Promise<CommandOutcome[]>;
+
+interface Target {
+  readonly name: string;
+  readonly driver: SlackDriver;
+  /** meshbot answers every command after its ack: wait for that before the next round, so it doesn't load the other's. */
+  readonly settle: (outcomes: readonly CommandOutcome[]) => Promise<unknown>;
+}
+
+/** `rounds` rounds of `load` at each target, who goes first alternating round by round; ack times per round, per target. */
+async function alternate(targets: readonly [Target, Target], load: Load, rounds: number): Promise<[number[][], number[][]]> {
+  const times: [number[][], number[][]] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    const order: (0 | 1)[] = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const t of order) {
+      const target = targets[t];
+      const outcomes = await load(target.driver);
+      const failed = outcomes.filter((o) => o.status !== 200);
+      if (failed.length > 0) throw new Error(`${target.name}: ${failed.length} of ${outcomes.length} commands were not acked with 200 (e.g. ${failed[0]?.status})`);
+      await target.settle(outcomes);
+      times[t].push(outcomes.map((o) => o.ms));
+    }
   }
-  return Promise.all(sent);
+  return times;
 }
 
-/** `rounds` bursts of `count` commands at a `meshbot bot` process, after a warm-up burst. */
+async function sequentialP50(driver: SlackDriver, channelId: string, count = 50): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) ms.push((await driver.slashCommand({ text: i % 2 === 0 ? 'help' : 'status', userId: 'U0SEQ', channelId })).ms);
+  return percentile(ms, 50);
+}
+
+/**
+ * `rounds` bursts of `count` commands and `rounds` runs of `count` at 200/s, at a `meshbot bot`
+ * process and at a bare Bolt app in turn, after a warm-up burst at each.
+ */
 export async function measureAck(count = 200, rounds = 3): Promise<AckFigures> {
   const migration = testMigration(91);
-  const stack = await startStack([migration], { bot: false, worker: false });
-  const bot = await startChildMeshbot('bot', stack, [migration]).catch(async (error: unknown) => {
-    await stack.close();
-    throw error;
-  });
+  // `/mesh status` reads Cloud Monitoring: a local one, as production has a reachable one (without, every status call builds a client that fails to start).
+  const stack = await startStack([migration], { bot: false, worker: false }, { monitoring: {} });
+  const monitoringEndpoint = stack.monitoring?.endpoint;
+  const env: Record<string, string> = monitoringEndpoint ? { MONITORING_API_ENDPOINT: monitoringEndpoint } : {};
+  const started = await Promise.allSettled([startChildMeshbot('bot', stack, [migration], { env }), startBareBolt(stack.slack.apiUrl)]);
+  const [bot, bare] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
   try {
-    const driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, api: stack.slack });
-    await slashCommandBurst(driver, migration.channel, 40);
-    const outcomes: CommandOutcome[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const burst = await slashCommandBurst(driver, migration.channel, count);
-      outcomes.push(...burst);
-      await answersTo(stack.slack, burst);
-    }
-    const failed = outcomes.filter((o) => o.status !== 200);
-    if (failed.length > 0) throw new Error(`${failed.length} of ${outcomes.length} commands were not acked with 200 (e.g. ${failed[0]?.status})`);
-    const answered = (await answersTo(stack.slack, outcomes)).size;
-    const ms = outcomes.map((o) => o.ms);
-    const sequential: number[] = [];
-    for (let i = 0; i < 50; i++) sequential.push((await driver.slashCommand({ text: i % 2 === 0 ? 'help' : 'status', userId: 'U0SEQ', channelId: migration.channel })).ms);
-    const paced = await pacedCommands(driver, migration.channel, count, 5);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const driverFor = (eventsUrl: string) => new SlackDriver({ eventsUrl, signingSecret: SIGNING_SECRET, api: stack.slack });
+    const meshbot: Target = { name: 'meshbot bot', driver: driverFor(bot?.eventsUrl ?? ''), settle: (outcomes) => answersTo(stack.slack, outcomes) };
+    const bareBolt: Target = { name: 'bare Bolt app', driver: driverFor(bare?.eventsUrl ?? ''), settle: async () => undefined };
+    const targets = [meshbot, bareBolt] as const;
+    for (const target of targets) await target.settle(await slashCommandBurst(target.driver, migration.channel, 40));
+    const answeredBefore = stack.slack.responses.length;
+    const [meshBursts, bareBursts] = await alternate(targets, (driver) => slashCommandBurst(driver, migration.channel, count), rounds);
+    const answered = new Set(stack.slack.responses.slice(answeredBefore).map((r) => r.id)).size;
+    const [meshPaced, barePaced] = await alternate(targets, (driver) => pacedCommands(driver, migration.channel, count, 1000 / 200), rounds);
+    const burst = compareToBareBolt(meshBursts, bareBursts);
+    const paced = compareToBareBolt(meshPaced, barePaced);
     return {
-      ack_p50_ms: percentile(ms, 50),
-      ack_p99_ms: percentile(ms, 99),
-      ack_max_ms: percentile(ms, 100),
-      ack_commands: outcomes.length,
+      ack_p50_ms: burst.meshbot_p50_ms,
+      ack_p99_ms: burst.meshbot_p99_ms,
+      ack_max_ms: percentile(meshBursts.flat(), 100),
+      ack_commands: meshBursts.flat().length,
       ack_answered: answered,
-      ack_sequential_p50_ms: percentile(sequential, 50),
-      ack_paced_200_per_s_p99_ms: percentile(paced, 99),
+      ack_sequential_p50_ms: await sequentialP50(meshbot.driver, migration.channel),
+      ack_bare_bolt_sequential_p50_ms: await sequentialP50(bareBolt.driver, migration.channel),
+      ack_paced_200_per_s_p99_ms: paced.meshbot_p99_ms,
+      burst,
+      paced,
     };
   } finally {
-    await bot.stop();
+    await Promise.all([bot?.stop(), bare?.stop()]);
     await stack.close();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  measureAck().then(
-    (figures) => {
-      process.stdout.write(`${JSON.stringify({ ...figures, machine: machine() }, null, 2)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`bench ack failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'bench ack', async () => {
+  const figures = await measureAck();
+  process.stdout.write(`${JSON.stringify({ ...figures, machine: machine() }, null, 2)}\n`);
+});
