@@ -1,9 +1,10 @@
 /**
  * `npm run demo`: the whole flow on one machine, no Slack workspace, cluster or cloud account.
- * Starts redis-server (unless REDIS_URL is set), local Slack / Kubernetes / Cloud Logging /
- * Cloud Monitoring servers seeded with the seeds' example, runs `meshbot all` as the product
- * runs it, plays a migration and prints the Slack thread as it happens. Ends by itself with
- * status 0.
+ * Starts redis-server (unless REDIS_URL is set; where it is missing, installs it first with the
+ * system's package manager or names the command to run, see scripts/ensure-redis.ts), local
+ * Slack / Kubernetes / Cloud Logging / Cloud Monitoring servers seeded with the seeds' example,
+ * runs `meshbot all` as the product runs it, plays a migration and prints the Slack thread as
+ * it happens. Ends by itself with status 0.
  *
  * Bakes are judged on Cloud Monitoring rates in 1 s windows (the local MetricService aligns at
  * 1 s; the migrations file may say `analysis.window: 1s` because MONITORING_API_ENDPOINT is on
@@ -22,6 +23,7 @@ import { startSlackApiServer, type RecordedMessage, type SlackApiServer } from '
 import { SlackDriver } from '../test/harness/slack-driver.js';
 import { renderMessage } from '../test/harness/slack-thread-text.js';
 import { freePort, spawnMeshbot, waitForHttp } from '../test/support/meshbot-process.js';
+import { ensureRedisServer } from './ensure-redis.js';
 
 const TOKEN = 'xoxb-demo-token';
 const SECRET = 'demo-signing-secret';
@@ -52,9 +54,10 @@ const MIGRATIONS = `migrations:
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function main(): Promise<void> {
+/** `redisServer`: the binary to start, undefined where REDIS_URL names a Redis to use. */
+async function main(redisServer: string | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'meshbot-demo-'));
-  const redis = await redisForDemo();
+  const redis = await redisForDemo(redisServer);
   const slack = await startSlackApiServer({ token: TOKEN, channels: [CHANNEL, INCIDENTS], users: { U0BOB: { name: 'bob' }, U0ALICE: { name: 'alice' } } });
   const kube = await startKubeApiServer({ namespaces: ['payments'] });
   const logs = await startLoggingServer({ projectId: 'demo-project' });
@@ -159,24 +162,31 @@ function seedCluster(kube: Awaited<ReturnType<typeof startKubeApiServer>>): void
   );
 }
 
-async function redisForDemo(): Promise<RedisInstance> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, port: 0, dir: '', stop: async () => undefined, restart: async () => undefined, kill: async () => undefined };
+async function redisForDemo(redisServer: string | undefined): Promise<RedisInstance> {
+  if (redisServer === undefined) return { url: process.env.REDIS_URL ?? '', port: 0, dir: '', stop: async () => undefined, restart: async () => undefined, kill: async () => undefined };
   try {
-    return await startRedis();
+    return await startRedis({ redisServerPath: redisServer });
   } catch (error) {
-    throw new Error(`the demo needs redis-server: ${(error as Error).message} — or set REDIS_URL to a Redis you run.`, { cause: error });
+    throw new Error(`the demo could not start redis-server: ${(error as Error).message} — or set REDIS_URL to a Redis you run.`, { cause: error });
   }
 }
 
-const deadline = setTimeout(() => {
-  process.stderr.write('demo: did not finish within 90 s\n');
-  process.exit(1);
-}, 90_000);
-main().then(
-  () => {
+/** Installing redis-server may take minutes, so the demo's own time limit starts after it. */
+async function run(): Promise<void> {
+  const redisServer = process.env.REDIS_URL ? undefined : ensureRedisServer(say);
+  const deadline = setTimeout(() => {
+    process.stderr.write('demo: did not finish within 90 s\n');
+    process.exit(1);
+  }, 90_000);
+  try {
+    await main(redisServer);
+  } finally {
     clearTimeout(deadline);
-    process.exit(0);
-  },
+  }
+}
+
+run().then(
+  () => process.exit(0),
   (error: unknown) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

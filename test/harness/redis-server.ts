@@ -103,7 +103,7 @@ function findRedisServer(explicit: string | undefined): string {
   return found;
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
