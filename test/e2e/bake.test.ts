@@ -64,10 +64,18 @@ describe('bake', () => {
     await eventually(() => expect(routeWeights(stack.kube, 'payments', M.flaky.virtualService)).toEqual({ [FROM]: 90, [TO]: 10 }), 8000);
   });
 
-  it('one Traffic Director permission denial (a zero-tolerance class) rolls back with the gcloud remedy', async () => {
+  it('Traffic Director permission denials (a zero-tolerance class) among 503s roll back with both remedies, the filled-in gcloud grant first', async () => {
     const { message } = await shiftAndBake(M.denied, 20);
-    stack.logs.append(tdPermissionDenied({ now: new Date() }));
+    stack.logs.append([...Array.from({ length: 8 }, () => toGcpBackend('UH')), ...Array.from({ length: 3 }, () => tdPermissionDenied({ service: 'ts-client', meshProjectNumber: '734009210042', now: new Date() }))]);
     await eventually(() => expect(routeWeights(stack.kube, 'payments', M.denied.virtualService)).toEqual({ [FROM]: 90, [TO]: 10 }), 5000);
-    await eventually(() => expect(threadTexts(M.denied.channel, message.ts).some((t) => t.includes('roles/trafficdirector.client'))).toBe(true));
+    const report = await eventually(() => {
+      const found = threadTexts(M.denied.channel, message.ts).find((t) => t.includes('meshbot rolled back migration-24'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(report).toContain('add-iam-policy-binding 734009210042 --member=serviceAccount:SERVICE_ACCOUNT --role=roles/trafficdirector.client');
+    expect(report).toContain('gcloud run services describe ts-client --region=us-central1');
+    expect(report.indexOf('• *td-permission-denied* (3, zero tolerance)')).toBeGreaterThan(-1);
+    expect(report.indexOf('• *td-permission-denied*')).toBeLessThan(report.indexOf('• *no-healthy-upstream* (8)'));
   });
 });
