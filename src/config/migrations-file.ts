@@ -126,7 +126,7 @@ const host = (what: string) => checkedText((text) => checkDnsName(text, what));
 const objectName = (what: string) => checkedText((text) => checkObjectName(text, what));
 const duration = checkedText(parseDurationMs, 'must be a duration with its unit, like 30s, 10m or 1h30m');
 /** `bake: 0s` turns bakes off: the step is done once applied. */
-const durationOrNone = checkedText(parseDurationOrZeroMs, 'must be a duration with its unit, like 30s, 10m or 1h30m, or 0s for none');
+const durationOrNone = checkedText(parseDurationOrZeroMs, 'must be a duration with its unit, like 30s, 10m or 1h30m');
 const channelId = checkedText(checkChannelId);
 
 const rollbackOnSchema = mapping({
