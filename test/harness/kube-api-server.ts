@@ -11,9 +11,13 @@ import { JSON_PATCH, MERGE_PATCH, ResourceApi, type ApiResponse, type ResourceRe
 import { ResourceRegistry, type GcpBackendOptions, type KubeObject, type ResourceDef, type Verb } from './kube/resources.js';
 import { route, verbFor, type ResourceTarget } from './kube/routes.js';
 import { badRequest, forbidden, internalError, KubeStatusError, methodNotAllowed, pathNotFound, statusForCode, unauthorized, unsupportedMediaType } from './kube/status.js';
-import { ObjectStore } from './kube/store.js';
+import { fieldManagerOf, recordUpdate } from './kube/managed-fields.js';
+import { kubeTimestamp, ObjectStore } from './kube/store.js';
+import { isWatch, watchTarget, WatchHub } from './kube/watch-hub.js';
+import type { WatchTarget } from './kube/watch-stream.js';
 
 export type { FaultHandle, FaultSpec, ForbidRule } from './kube/faults.js';
+export type { ManagedFieldsEntry } from './kube/managed-fields.js';
 export type { GcpBackendOptions, KubeMetadata, KubeObject, Verb } from './kube/resources.js';
 export type { Status, StatusCause } from './kube/status.js';
 
@@ -22,6 +26,25 @@ export type { Status, StatusCause } from './kube/status.js';
  * v1beta1, v1alpha3), GCPBackends, and minimal core Services, Pods and Namespaces over plain
  * HTTP on 127.0.0.1, for the real @kubernetes/client-node. Writes of Istio kinds are validated
  * against the CRD schemas; errors are Status bodies worded like the real server's.
+ *
+ * Watches: a GET of a list path (or of one object's path) with `?watch=true` streams
+ * newline-delimited `{"type","object"}` events over a chunked 200, as client-node's `Watch`
+ * and `ListWatch` expect: honouring `labelSelector`, `fieldSelector` (`metadata.name=NAME`),
+ * the namespace of the path, `allowWatchBookmarks=true` and `timeoutSeconds`. Without a
+ * `resourceVersion` (or with "0") it starts with an ADDED for each current object; from a
+ * resourceVersion still in the history, with every change after it; from an older one, with
+ * one ERROR event carrying a 410 Expired Status (`too old resource version: RV (OLDEST)`), and
+ * the stream ends. Every change is an event, whatever made it (API writes, `put`, `seed`,
+ * `edit`, `editBeforeNextWrite`, `remove`, pod status). Objects come at the watched apiVersion.
+ *
+ * managedFields: every create, update and patch through the API records its changed fields in
+ * `metadata.managedFields` under the `fieldManager` parameter, else the User-Agent's product
+ * (client-node 2 sends `kubernetes-client-javascript/VERSION`, so an unnamed client-node write
+ * is the manager "kubernetes-client-javascript"),
+ * with operation 'Update', the request's apiVersion, and the time in seconds. Lists are
+ * atomic: changing a weight makes the writer own `f:spec` → `f:http` as a whole and takes it
+ * from every other manager. managedFields in a request body are ignored; no-op writes change
+ * nothing. `edit` records them too; `put` and `seed` store them as given.
  */
 export interface KubeApiServerOptions {
   /** Where GCPBackends live. Default networking.gke.io / v1 / gcpbackends, kind GCPBackend. */
@@ -36,6 +59,10 @@ export interface KubeApiServerOptions {
   randomSeed?: number;
   /** resourceVersion counter start. Default 1000. */
   initialResourceVersion?: number;
+  /** Changes kept to serve watches from an older resourceVersion; older ones answer 410. Default 1000. */
+  watchHistory?: number;
+  /** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK. Default 1000. */
+  bookmarkIntervalMs?: number;
 }
 
 export interface RecordedCall {
@@ -65,6 +92,13 @@ export type ObjectChange = (draft: KubeObject) => KubeObject | void | null;
 export interface ConcurrentEditTrigger extends ObjectRef {
   /** Requests on the object that trigger the edit. Default ['update', 'patch']. */
   verbs?: Verb[];
+  /** The field manager the edit is recorded under in managedFields. Default 'kubectl-edit'. */
+  fieldManager?: string;
+}
+
+export interface EditOptions {
+  /** The field manager the edit is recorded under in managedFields. Default 'kubectl-edit'. */
+  fieldManager?: string;
 }
 
 export interface PodOutcome {
@@ -104,8 +138,13 @@ export interface KubeApiServer {
   getObject(resource: string, namespace: string, name: string): KubeObject | undefined;
   listObjects(resource: string, namespace?: string): KubeObject[];
   remove(resource: string, namespace: string, name: string): boolean;
-  /** A hand edit by someone else, now: bumps resourceVersion (and generation if the spec changed). */
-  edit(ref: ObjectRef, change: ObjectChange): KubeObject | null;
+  /**
+   * A hand edit by someone else, now: bumps resourceVersion (and generation if the spec changed)
+   * and records the changed fields in managedFields under `options.fieldManager` (default
+   * 'kubectl-edit'), as an Update through the object's stored apiVersion. A change that changes
+   * nothing stores nothing.
+   */
+  edit(ref: ObjectRef, change: ObjectChange, options?: EditOptions): KubeObject | null;
   /**
    * Plays the kubelet for Pods created through the API: `outcome(pod)` says how each ends
    * (phase, container log, after how long); the log is served at `.../pods/NAME/log`.
@@ -120,9 +159,15 @@ export interface KubeApiServer {
   resetCalls(): void;
   injectFault(fault: FaultSpec): FaultHandle;
   clearFaults(): void;
-  /** RBAC simulation: matching requests get 403 Forbidden. */
+  /** RBAC simulation: matching requests get 403 Forbidden (verb 'watch' for watches). */
   forbid(rule: ForbidRule): { remove(): void };
   clearForbidden(): void;
+  /** Forgets the watch history: a watch from any resourceVersion older than now answers 410 Expired. */
+  compactHistory(): void;
+  /** Destroys every open watch connection mid-stream (a dropped connection); returns how many. */
+  dropWatches(): number;
+  /** Watch connections open now. */
+  readonly openWatches: number;
   close(): Promise<void>;
 }
 
@@ -140,6 +185,9 @@ interface ActiveEdit {
 }
 
 const BODY_TYPES = ['', 'application/json', 'application/yaml'];
+const EDIT_MANAGER = 'kubectl-edit';
+
+type Answer = ApiResponse | { watch: WatchTarget };
 
 class KubeApiHarness implements KubeApiServer {
   readonly calls: RecordedCall[] = [];
@@ -149,6 +197,7 @@ class KubeApiHarness implements KubeApiServer {
   private readonly store: ObjectStore;
   private readonly api: ResourceApi;
   private readonly faults: FaultInjector;
+  private readonly watches: WatchHub;
   private forbidRules: { def: ResourceDef; rule: ForbidRule }[] = [];
   private pendingEdits: ActiveEdit[] = [];
   private readonly server: Server;
@@ -163,6 +212,7 @@ class KubeApiHarness implements KubeApiServer {
     this.registry = new ResourceRegistry(options.gcpBackend);
     this.store = new ObjectStore(options.initialResourceVersion);
     this.api = new ResourceApi(this.registry, this.store);
+    this.watches = new WatchHub(this.store, { history: options.watchHistory ?? 1000, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 });
     this.faults = new FaultInjector(seededRandom(options.randomSeed ?? 1));
     for (const namespace of options.namespaces ?? ['default']) this.api.ensureNamespace(namespace);
     this.server = createServer((request, response) => {
@@ -245,14 +295,13 @@ class KubeApiHarness implements KubeApiServer {
     if (!outcome) return;
     const timer = setTimeout(() => {
       this.podLogs.set(`${namespace}/${name}`, outcome.log);
-      this.edit({ resource: 'pods', namespace, name }, (draft) => {
-        draft.status = { phase: outcome.phase, containerStatuses: [{ name: 'probe', state: { terminated: { exitCode: outcome.phase === 'Succeeded' ? 0 : 1 } } }] };
-      });
+      const status = { phase: outcome.phase, containerStatuses: [{ name: 'probe', state: { terminated: { exitCode: outcome.phase === 'Succeeded' ? 0 : 1 } } }] };
+      this.edit({ resource: 'pods', namespace, name }, (draft) => void (draft.status = status), { fieldManager: 'kubelet' });
     }, outcome.afterMs ?? 50);
     timer.unref();
   }
 
-  edit(ref: ObjectRef, change: ObjectChange): KubeObject | null {
+  edit(ref: ObjectRef, change: ObjectChange, options: EditOptions = {}): KubeObject | null {
     const def = this.registry.resolve(ref.resource);
     const namespace = scopedNamespace(def, ref.namespace);
     const current = this.store.get(def, namespace, ref.name);
@@ -263,7 +312,9 @@ class KubeApiHarness implements KubeApiServer {
       this.store.delete(def, namespace, ref.name);
       return null;
     }
-    return this.storeDirectly(def, (result as KubeObject | undefined) ?? draft);
+    const manager = fieldManagerOf(options.fieldManager ?? EDIT_MANAGER, undefined);
+    const write = { manager, apiVersion: current.apiVersion ?? '', time: kubeTimestamp(new Date()), ignoreStatus: false };
+    return this.storeDirectly(def, recordUpdate(current, (result as KubeObject | undefined) ?? draft, write));
   }
 
   editBeforeNextWrite(trigger: ConcurrentEditTrigger, change: ObjectChange): PendingEdit {
@@ -305,8 +356,21 @@ class KubeApiHarness implements KubeApiServer {
     this.forbidRules = [];
   }
 
+  compactHistory(): void {
+    this.watches.compact();
+  }
+
+  dropWatches(): number {
+    return this.watches.dropAll();
+  }
+
+  get openWatches(): number {
+    return this.watches.openWatches;
+  }
+
   async close(): Promise<void> {
     this.closing.abort();
+    this.watches.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
@@ -316,7 +380,8 @@ class KubeApiHarness implements KubeApiServer {
     const namespace = object.metadata?.namespace ?? '';
     const previous = this.store.get(def, scopedNamespace(def, namespace), object.metadata?.name ?? '');
     if (def.namespaced) this.api.ensureNamespace(namespace);
-    return this.store.commit(def, this.store.prepare(def, object, previous).object);
+    const { object: prepared, changed } = this.store.prepare(def, object, previous);
+    return changed ? this.store.commit(def, prepared) : prepared;
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -330,7 +395,10 @@ class KubeApiHarness implements KubeApiServer {
       const fault = this.faults.take(method, url.pathname + url.search);
       if (fault && (await this.sufferFault(fault, call))) return;
       const answer = this.answer(request, method, url, contentType, rawBody);
-      if (answer.text) sendText(response, call, answer.status, String(answer.body));
+      if ('watch' in answer) {
+        this.watches.serve(answer.watch, response);
+        call.status = 200;
+      } else if (answer.text) sendText(response, call, answer.status, String(answer.body));
       else send(response, call, answer.status, answer.body);
     } catch (error) {
       const statusError = error instanceof KubeStatusError ? error : internalError(error instanceof Error ? error.message : String(error));
@@ -351,7 +419,7 @@ class KubeApiHarness implements KubeApiServer {
     throw error;
   }
 
-  private answer(request: IncomingMessage, method: string, url: URL, contentType: string, rawBody: string): ApiResponse {
+  private answer(request: IncomingMessage, method: string, url: URL, contentType: string, rawBody: string): Answer {
     if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
     const host = request.headers.host ?? `127.0.0.1:${this.port}`;
     const podLog = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
@@ -362,8 +430,9 @@ class KubeApiHarness implements KubeApiServer {
       if (method !== 'GET') throw methodNotAllowed();
       return { status: 200, body: found.document };
     }
-    const resourceRequest = this.resourceRequest(found.target, method, url, contentType, rawBody);
+    const resourceRequest = this.resourceRequest(found.target, method, url, contentType, rawBody, request.headers['user-agent']);
     this.checkAllowed(resourceRequest);
+    if (resourceRequest.verb === 'watch') return { watch: watchTarget(resourceRequest) };
     this.runPendingEdits(resourceRequest);
     const answer = this.api.handle(resourceRequest);
     if (resourceRequest.verb === 'create' && resourceRequest.def.plural === 'pods' && answer.status < 300) this.startPod(answer.body as KubeObject);
@@ -375,12 +444,12 @@ class KubeApiHarness implements KubeApiServer {
     return { status: 200, body: this.podLogs.get(`${namespace}/${name}`) ?? '', text: true };
   }
 
-  private resourceRequest(target: ResourceTarget, method: string, url: URL, contentType: string, rawBody: string): ResourceRequest {
-    const verb = verbFor(method, target);
-    if (!verb) throw methodNotAllowed();
+  private resourceRequest(target: ResourceTarget, method: string, url: URL, contentType: string, rawBody: string, userAgent: string | undefined): ResourceRequest {
+    const verb = watchOr(verbFor(method, target), url.searchParams);
+    if (!verb || !target.def.verbs.includes(verb)) throw methodNotAllowed();
     if (verb === 'patch' && contentType !== JSON_PATCH && contentType !== MERGE_PATCH) throw unsupportedMediaType(contentType, [JSON_PATCH, MERGE_PATCH]);
     if ((verb === 'create' || verb === 'update') && !BODY_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, ['application/json', 'application/yaml']);
-    return { def: target.def, version: target.version, verb, namespace: target.namespace, name: target.name, query: url.searchParams, contentType, body: decodeBody(rawBody, contentType) };
+    return { def: target.def, version: target.version, verb, namespace: target.namespace, name: target.name, query: url.searchParams, contentType, body: decodeBody(rawBody, contentType), userAgent };
   }
 
   private checkAllowed(request: ResourceRequest): void {
@@ -403,9 +472,15 @@ class KubeApiHarness implements KubeApiServer {
     this.pendingEdits = this.pendingEdits.filter((edit) => !due.includes(edit));
     for (const edit of due) {
       edit.applied = true;
-      if (this.getObject(edit.def.plural, edit.trigger.namespace, edit.trigger.name)) this.edit(edit.trigger, edit.change);
+      const options = edit.trigger.fieldManager === undefined ? {} : { fieldManager: edit.trigger.fieldManager };
+      if (this.getObject(edit.def.plural, edit.trigger.namespace, edit.trigger.name)) this.edit(edit.trigger, edit.change, options);
     }
   }
+}
+
+/** A GET with `?watch=true` is a watch, of a collection or (deprecated, still served) of one object. */
+function watchOr(verb: Verb | undefined, query: URLSearchParams): Verb | undefined {
+  return (verb === 'list' || verb === 'get') && isWatch(query) ? 'watch' : verb;
 }
 
 function scopedNamespace(def: ResourceDef, namespace: string): string {

@@ -1,12 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { validateIstioObject } from '../../../src/schema/istio-schema.js';
 import { applyJsonPatch, applyMergePatch, deepClone, isObject, JsonPatchError, parseJsonPatch, type Json } from './json-patch.js';
+import { fieldManagerOf, recordUpdate } from './managed-fields.js';
 import { apiVersionOf, type KubeObject, type ResourceDef, type ResourceRegistry, type Verb } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   alreadyExists,
   badRequest,
   conflict,
+  internalError,
   invalid,
   KubeStatusError,
   notFound,
@@ -16,7 +18,7 @@ import {
   unsupportedMediaType,
   type StatusCause,
 } from './status.js';
-import type { ObjectStore } from './store.js';
+import { kubeTimestamp, type ObjectStore } from './store.js';
 
 export interface ResourceRequest {
   def: ResourceDef;
@@ -28,6 +30,8 @@ export interface ResourceRequest {
   query: URLSearchParams;
   contentType: string;
   body: unknown;
+  /** Names the field manager of a write that has no `fieldManager` parameter. */
+  userAgent: string | undefined;
 }
 
 export interface ApiResponse {
@@ -62,6 +66,8 @@ export class ResourceApi {
         return this.patch(request);
       case 'delete':
         return this.delete(request);
+      case 'watch':
+        throw internalError('a watch is streamed by the server, not answered by ResourceApi');
     }
   }
 
@@ -76,7 +82,6 @@ export class ResourceApi {
 
   private list(request: ResourceRequest): ApiResponse {
     const { def, query } = request;
-    if (query.has('watch') && !['false', '0'].includes(query.get('watch') ?? '')) throw badRequest('the kube harness does not implement watch');
     const matchesLabels = parseLabelSelector(query.get('labelSelector') ?? undefined);
     const matchesFields = parseFieldSelector(query.get('fieldSelector') ?? undefined);
     const matching = this.store.list(def, request.namespace).filter((object) => matchesLabels(object) && matchesFields(object));
@@ -148,7 +153,10 @@ export class ResourceApi {
   /** Validates, then stores unless nothing changed or the request is a dry run. */
   private write(request: ResourceRequest, candidate: KubeObject, previous: KubeObject | undefined): KubeObject {
     const { def } = request;
-    const { object, changed } = this.store.prepare(def, candidate, previous);
+    const apiVersion = apiVersionOf(def.group, request.version);
+    const manager = fieldManagerOf(request.query.get('fieldManager'), request.userAgent);
+    const tracked = recordUpdate(previous, candidate, { manager, apiVersion, time: kubeTimestamp(new Date()), ignoreStatus: def.statusSubresource });
+    const { object, changed } = this.store.prepare(def, tracked, previous);
     validate(def, object);
     if (!changed || isDryRun(request)) return object;
     if (def.namespaced) this.ensureNamespace(object.metadata?.namespace ?? 'default');
@@ -255,7 +263,7 @@ function valueAt(object: unknown, field: string): unknown {
 }
 
 /** The object as served at the requested version: one stored object, many apiVersions. */
-function atVersion(request: ResourceRequest, object: KubeObject): KubeObject {
+export function atVersion(request: Pick<ResourceRequest, 'def' | 'version'>, object: KubeObject): KubeObject {
   const { apiVersion: _apiVersion, kind: _kind, ...rest } = object;
   return { apiVersion: apiVersionOf(request.def.group, request.version), kind: request.def.kind, ...rest };
 }

@@ -1,6 +1,7 @@
 import type { ResourceName } from './status.js';
 
-export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+/** `watch` is a GET with `?watch=true` (on a list path, or one object's path). */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 export interface ResourceDef extends ResourceName {
   /** '' for the core group (`/api/v1`). */
@@ -48,7 +49,7 @@ export interface GcpBackendOptions {
   kind?: string;
 }
 
-const ALL_VERBS: Verb[] = ['get', 'list', 'create', 'update', 'patch', 'delete'];
+const ALL_VERBS: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const ISTIO_GROUP = 'networking.istio.io';
 const ISTIO_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'];
 
@@ -98,7 +99,7 @@ export class ResourceRegistry {
       istioResource('ServiceEntry', 'serviceentries', ['se']),
       istioResource('WorkloadEntry', 'workloadentries', ['we']),
       gcpBackendResource(gcpBackend),
-      coreResource('Namespace', 'namespaces', { namespaced: false, verbs: ['get', 'list', 'create'], shortNames: ['ns'], onCreate: defaultNamespace }),
+      coreResource('Namespace', 'namespaces', { namespaced: false, verbs: ['get', 'list', 'watch', 'create'], shortNames: ['ns'], onCreate: defaultNamespace }),
       coreResource('Service', 'services', { shortNames: ['svc'], onCreate: (service) => this.assignClusterIp(service) }),
       coreResource('Pod', 'pods', { shortNames: ['po'], onCreate: defaultPod }),
     ];

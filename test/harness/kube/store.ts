@@ -2,13 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { canonicalJson, deepClone } from './json-patch.js';
 import type { KubeObject, ResourceDef } from './resources.js';
 
+/** One committed change, as a watch reports it; `previous` is the object before (absent for ADDED). */
+export interface StoreChange {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  def: ResourceDef;
+  /** The object as stored; for DELETED, the last state with the deletion's resourceVersion. */
+  object: KubeObject;
+  previous: KubeObject | undefined;
+  revision: number;
+}
+
 /**
  * The objects, keyed by resource, namespace and name, with one cluster-wide resourceVersion
  * counter as etcd's revision. Hands out copies only, so callers cannot change stored state.
+ * Every commit and delete is told to the change listener, whoever made it.
  */
 export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
   private revision: number;
+  private changeListener: ((change: StoreChange) => void) | undefined;
 
   constructor(initialRevision = 1000) {
     this.revision = initialRevision;
@@ -16,6 +28,10 @@ export class ObjectStore {
 
   get resourceVersion(): string {
     return String(this.revision);
+  }
+
+  onChange(listener: (change: StoreChange) => void): void {
+    this.changeListener = listener;
   }
 
   get(def: ResourceDef, namespace: string, name: string): KubeObject | undefined {
@@ -54,14 +70,23 @@ export class ObjectStore {
     const stored = deepClone(object);
     const metadata = (stored.metadata ??= {});
     metadata.resourceVersion = String(++this.revision);
-    this.objects.set(storeKey(def, metadata.namespace ?? '', metadata.name ?? ''), stored);
+    const key = storeKey(def, metadata.namespace ?? '', metadata.name ?? '');
+    const previous = this.objects.get(key);
+    this.objects.set(key, stored);
+    this.changeListener?.({ type: previous ? 'MODIFIED' : 'ADDED', def, object: deepClone(stored), previous: deepClone(previous), revision: this.revision });
     return deepClone(stored);
   }
 
   delete(def: ResourceDef, namespace: string, name: string): boolean {
-    const deleted = this.objects.delete(storeKey(def, namespace, name));
-    if (deleted) this.revision++;
-    return deleted;
+    const key = storeKey(def, namespace, name);
+    const previous = this.objects.get(key);
+    if (!previous) return false;
+    this.objects.delete(key);
+    this.revision++;
+    const object = deepClone(previous);
+    (object.metadata ??= {}).resourceVersion = String(this.revision);
+    this.changeListener?.({ type: 'DELETED', def, object, previous: deepClone(previous), revision: this.revision });
+    return true;
   }
 }
 
