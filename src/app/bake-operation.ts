@@ -13,6 +13,14 @@ import { BakeRates, chooseJudging, judgingNotice, logRules } from './bake-rates.
 import { reportBreach, reportHealthy, reportInconclusive, reportExtension, reportUnread } from './bake-reports.js';
 import { migrationOf, postInThread } from './thread.js';
 import type { BakeBasis } from '../slack/blocks/bake-report.js';
+import type { Reversion } from '../domain/operation/operation.js';
+import { stepDifference } from '../domain/gitops/step-live.js';
+import { describeReversion, reversionOf } from '../domain/gitops/reversion.js';
+import type { VirtualServiceLike } from '../domain/virtual-service.js';
+import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
+import { KubeError } from '../kube/kube-error.js';
+import type { WatchHandle } from '../kube/watch-object.js';
+import { reportReverted } from './report-reverted.js';
 
 const SAVE_EVERY_MS = 1000;
 /** Past its deadline, a bake waits this often for the log watch to confirm it has read the bake's start. */
@@ -24,7 +32,7 @@ const SUBJECT_HEARTBEAT_MS = 2000;
 /** Kept after the bake's last possible end, so a subject whose worker died at the end is dropped by the watcher. */
 const SUBJECT_MARGIN_MS = 10 * 60_000;
 
-export type BakeOutcome = 'healthy' | 'breached' | 'inconclusive' | 'unread' | 'ended' | 'handed-over';
+export type BakeOutcome = 'healthy' | 'breached' | 'inconclusive' | 'unread' | 'reverted' | 'ended' | 'handed-over';
 
 interface StoredTally {
   tally: Tally;
@@ -76,6 +84,8 @@ class BakeRun {
   private rules: RollbackOn;
   private deadlineMs: number;
   private following: { stop(): void } | undefined;
+  private stepWatch: WatchHandle | undefined;
+  private reversion: { reversion: Reversion; vs: VirtualServiceLike | undefined } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSave = 0;
@@ -107,6 +117,7 @@ class BakeRun {
       const feed = this.deps.logFeed as NonNullable<AppDeps['logFeed']>;
       this.following = await feed.follow(this.subject(), this.stored.cursor ?? '0-0', (records, ids) => this.count(records, ids));
       this.heartbeat = setInterval(() => void this.keepRegistered(feed), SUBJECT_HEARTBEAT_MS);
+      this.watchStep();
       if (this.done) this.following.stop();
       else if (this.judging.mode === 'metrics') void this.lookAtRates();
       else this.endAtDeadline();
@@ -116,7 +127,42 @@ class BakeRun {
       clearInterval(this.heartbeat);
       this.deps.shutdown?.removeEventListener('abort', onShutdown);
       this.following?.stop();
+      this.stepWatch?.stop();
     }
+  }
+
+  /**
+   * A step the cluster no longer holds (a GitOps controller or a hand edit put other weights
+   * back) is not judged: the VirtualService is watched from the resourceVersion the apply wrote,
+   * and the bake ends `reverted` the moment the routes it touched differ from what it applied.
+   */
+  private watchStep(): void {
+    const watcher = this.deps.watcher?.(this.migration);
+    if (!watcher || !this.op.applied) return;
+    const ref = { namespace: this.migration.namespace, name: this.migration.virtualService };
+    this.stepWatch = watcher.watchObject(VIRTUAL_SERVICES, ref, this.op.patched?.resourceVersion, (vs) => this.checkStillApplied(vs));
+  }
+
+  private checkStillApplied(vs: VirtualServiceLike | undefined): void {
+    if (this.done || !this.op.applied) return;
+    const difference = stepDifference(vs, this.op.applied);
+    if (!difference) return;
+    this.reversion = { reversion: reversionOf(vs, difference, this.deps.now().toISOString()), vs };
+    void this.finish('reverted');
+  }
+
+  /** Read back before a healthy verdict: a revert the watch has not delivered yet must not be called healthy. */
+  private async undoneMeanwhile(): Promise<boolean> {
+    let vs: VirtualServiceLike | undefined;
+    try {
+      vs = await this.deps.kube(this.migration).get(VIRTUAL_SERVICES, { namespace: this.migration.namespace, name: this.migration.virtualService });
+    } catch (error) {
+      if (!(error instanceof KubeError && error.kind === 'not-found')) return false; // the watch has been on it all along
+    }
+    if (!this.op.applied) return false;
+    const difference = stepDifference(vs, this.op.applied);
+    if (difference) this.reversion = { reversion: reversionOf(vs, difference, this.deps.now().toISOString()), vs };
+    return difference !== undefined;
   }
 
   /**
@@ -259,11 +305,14 @@ class BakeRun {
     this.done = true;
     clearTimeout(this.timer);
     this.following?.stop();
+    this.stepWatch?.stop();
+    if (outcome === 'healthy' && (await this.undoneMeanwhile())) outcome = 'reverted';
     if (outcome !== 'handed-over') this.deps.metrics?.bakeVerdicts.inc({ verdict: outcome, judged: this.judging.mode });
     try {
       if (outcome === 'handed-over') return await this.saveProgress();
       if (outcome === 'breached') await this.breach(reasons, detectedAt, verdict);
       else if (outcome === 'unread') await this.endUnread();
+      else if (outcome === 'reverted') await this.endReverted();
       else await this.end(outcome === 'inconclusive' ? 'inconclusive' : 'healthy', verdict);
       await this.deps.logFeed?.forget(bakeSubjectId(this.op.id));
     } finally {
@@ -291,6 +340,12 @@ class BakeRun {
     else await reportHealthy(this.deps, this.migration, ended, this.stored.tally, basis);
   }
 
+  private async endReverted(): Promise<void> {
+    const { reversion, vs } = this.reversion as NonNullable<BakeRun['reversion']>;
+    const ended = await endBake(this.deps, this.op, 'reverted', this.migration, this.snapshot(), undefined, reversion);
+    if (ended) await reportReverted(this.deps, this.migration, ended, reversion, vs);
+  }
+
   private async endUnread(): Promise<void> {
     const ended = await endBake(this.deps, this.op, 'inconclusive', this.migration, this.snapshot());
     if (ended) await reportUnread(this.deps, ended);
@@ -307,8 +362,9 @@ async function resumeBreach(deps: AppDeps, op: Operation): Promise<BakeOutcome> 
   return 'breached';
 }
 
-async function endBake(deps: AppDeps, op: Operation, status: 'healthy' | 'inconclusive' | 'interrupted', migration: MigrationSettings | undefined, tally?: StoredTally, verdict?: RateVerdict): Promise<Operation | undefined> {
-  const ended = await deps.store.mutate(op.id, (current) => transition(current, { type: 'bake-end', at: deps.now().toISOString(), status, ...(tally ? { tally } : {}), ...(verdict ? { verdict } : {}) }));
+async function endBake(deps: AppDeps, op: Operation, status: 'healthy' | 'inconclusive' | 'interrupted' | 'reverted', migration: MigrationSettings | undefined, tally?: StoredTally, verdict?: RateVerdict, reverted?: Reversion): Promise<Operation | undefined> {
+  const note = reverted ? `reverted: ${describeReversion(reverted, op.applied?.kind === 'mirror' ? 'mirror' : 'weights')}` : undefined;
+  const ended = await deps.store.mutate(op.id, (current) => transition(current, { type: 'bake-end', at: deps.now().toISOString(), status, ...(tally ? { tally } : {}), ...(verdict ? { verdict } : {}), ...(reverted ? { reverted, note } : {}) }));
   if (migration) await deps.store.release(lockOf(migration), op.id);
   return ended.ok ? ended.value.after : undefined;
 }

@@ -10,6 +10,7 @@ import { SERVICE_ENTRIES, VIRTUAL_SERVICES } from '../kube/custom-objects.js';
 import { advanceRun, stopRun } from './run-plan.js';
 import { changeLines } from '../slack/blocks/operation-message.js';
 import { kubeProblem } from './request-change.js';
+import { annotationChanges, describeAnnotationChange, type AnnotationChange } from '../domain/gitops/flux-suspension.js';
 import { migrationOf, postInThread, refreshParent } from './thread.js';
 
 export interface ExecuteOptions {
@@ -45,7 +46,8 @@ export async function executeOperation(deps: AppDeps, operationId: string, optio
     if (outcome.outcome === 'refused') return finish(deps, op, migration, { failed: outcome.error.message, certain: true });
     const current = await deps.store.get(op.id);
     const applied = outcome.outcome === 'changed' ? asChanges(edit.value.kind, outcome.changes) : (current?.planned ?? asChanges(edit.value.kind, []));
-    landed = { applied, resourceVersion: resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current), target };
+    const annotations = outcome.outcome === 'changed' ? annotationChanges(outcome.before, outcome.after) : [];
+    landed = { applied, resourceVersion: resourceVersionOf(outcome.outcome === 'changed' ? outcome.after : outcome.current), target, annotations };
     if (outcome.outcome === 'changed') await deps.store.mutate(op.id, (c) => transition(c, { type: 'patched', at: deps.now().toISOString(), resourceVersion: landed?.resourceVersion }));
     await verify(deps, migration, edit.value.edit);
     return finish(deps, op, migration, { ...landed, verified: true });
@@ -76,14 +78,17 @@ async function verify(deps: AppDeps, migration: MigrationSettings, edit: EditOfO
 }
 
 /** `certain`: meshbot knows the VirtualService was not changed; otherwise it could not tell (the API stopped answering). */
-type Ending = { failed: string; certain: boolean } | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined; verified: boolean };
+type Ending =
+  | { failed: string; certain: boolean }
+  | { applied: NonNullable<Operation['applied']>; resourceVersion: string | undefined; target: Operation | undefined; verified: boolean; annotations?: readonly AnnotationChange[] };
 
 async function finish(deps: AppDeps, op: Operation, migration: MigrationSettings | undefined, ending: Ending): Promise<void> {
   const now = deps.now();
   const at = now.toISOString();
   const bakes = 'applied' in ending && (op.kind === 'shift' || op.kind === 'mirror') && migration !== undefined && migration.bakeMs > 0;
   const bakeDeadline = bakes ? new Date(now.getTime() + (migration?.bakeMs ?? 0)).toISOString() : undefined;
-  const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied, ...(bakeDeadline ? { bakeDeadline } : {}) } as const);
+  const annotated = 'applied' in ending && ending.annotations?.length ? { note: ending.annotations.map(describeAnnotationChange).join('; ') } : {};
+  const event = 'failed' in ending ? ({ type: 'fail', at, reason: ending.failed } as const) : ({ type: 'applied', at, applied: ending.applied, ...annotated, ...(bakeDeadline ? { bakeDeadline } : {}) } as const);
   const done = await deps.store.mutate(op.id, (current) => transition(current, event));
   if (!done.ok || !migration) return;
   deps.metrics?.operations.inc({ kind: op.kind, outcome: event.type === 'fail' ? 'failed' : 'applied' });
@@ -115,7 +120,7 @@ function resultText(op: Operation, ending: Ending): string {
     const state = ending.certain ? 'The VirtualService was not changed by this step.' : 'meshbot could not confirm the state of the VirtualService: check it with /mesh status.';
     return `❌ ${describeOperation(op)} failed: ${ending.failed.replace(/\.$/, '')}. ${state}`;
   }
-  const lines = changeLines(ending.applied).join('\n');
+  const lines = [...changeLines(ending.applied), ...(ending.annotations ?? []).map(describeAnnotationChange)].join('\n');
   const check = ending.verified ? 'read back and verified' : 'accepted, but the read-back failed: check it with /mesh status';
   const rv = ending.resourceVersion ? ` (resourceVersion ${ending.resourceVersion}, ${check})` : ending.verified ? '' : ` (${check})`;
   const verb = op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Applied ${describeOperation(op)}`;

@@ -8,12 +8,33 @@ import { setMirror } from '../domain/set-mirror.js';
 import { shiftWeights } from '../domain/shift-weights.js';
 import type { VirtualServiceLike } from '../domain/virtual-service.js';
 import type { MigrationSettings } from './deps.js';
+import { resumeFlux, suspendFlux } from '../domain/gitops/flux-suspension.js';
+import { FLUX_RECONCILE } from '../domain/gitops/vs-owners.js';
 
 export type ChangeEntry = WeightChange | MirrorChange;
 export type EditOfOperation = (vs: VirtualServiceLike) => Result<{ virtualService: VirtualServiceLike; changes: ChangeEntry[] }, EditError>;
 
-/** The VirtualService edit an operation stands for; a rollback undoes what `target` applied. */
-export function editOf(migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>, target?: Operation): Result<{ kind: Changes['kind']; edit: EditOfOperation }, string> {
+/**
+ * The VirtualService edit an operation stands for; a rollback undoes what `target` applied. A step
+ * planned with Flux's suspension sets it in the same patch; finalize, or a rollback to 0 %, lifts
+ * a suspension meshbot set.
+ */
+export function editOf(migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'> & { readonly annotations?: Operation['annotations'] }, target?: Operation): Result<{ kind: Changes['kind']; edit: EditOfOperation }, string> {
+  const routes = routeEditOf(migration, op, target);
+  if (!routes.ok) return routes;
+  const suspends = op.annotations?.some((a) => a.key === FLUX_RECONCILE && a.after === 'disabled') ?? false;
+  return ok({ kind: routes.value.kind, edit: (vs) => withFluxAnnotations(routes.value.edit(vs), migration, op.kind, suspends) });
+}
+
+function withFluxAnnotations(result: ReturnType<EditOfOperation>, migration: MigrationSettings, kind: Operation['kind'], suspends: boolean): ReturnType<EditOfOperation> {
+  if (!result.ok || result.value.changes.length === 0) return result;
+  const { virtualService, changes } = result.value;
+  if (suspends) return ok({ virtualService: suspendFlux(virtualService, migration.name), changes });
+  const backAtStart = kind === 'rollback' && changes.every((c) => 'to' in c && c.to.after === 0);
+  return kind === 'finalize' || backAtStart ? ok({ virtualService: resumeFlux(virtualService), changes }) : result;
+}
+
+function routeEditOf(migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>, target?: Operation): Result<{ kind: Changes['kind']; edit: EditOfOperation }, string> {
   const hosts = { from: migration.from, to: migration.to, ...(migration.toPort === undefined ? {} : { toPort: migration.toPort }) };
   if (op.kind === 'shift') return ok({ kind: 'weights', edit: (vs) => mutable(shiftWeights(vs, { ...hosts, percent: op.percent === 'off' ? 0 : op.percent })) });
   if (op.kind === 'finalize') return ok({ kind: 'weights', edit: (vs) => mutable(finalizeRoutes(vs, hosts)) });

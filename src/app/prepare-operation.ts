@@ -13,6 +13,8 @@ import { MESHBOT_ACTOR, isMeshObjectKind } from '../domain/operation/operation.j
 import { describeGcpBackend } from '../domain/gcp-backend.js';
 import { prepareMeshObject } from './mesh-object-edit.js';
 import { ratesPreflight } from './rates-preflight.js';
+import { argoGuidance, gitopsPreflight } from './gitops-preflight.js';
+import type { AnnotationChange } from '../domain/gitops/flux-suspension.js';
 
 /**
  * The prepare job: runs the preflight, posts the request with Approve/Reject and records the
@@ -26,15 +28,16 @@ export async function prepareOperation(deps: AppDeps, operationId: string): Prom
   if (isMeshObjectKind(op.kind)) return prepareMeshObject(deps, op, migration);
   const checks = await preflight(deps, migration, op);
   if (!checks.ok) return fail(deps, op, checks.reason);
-  const draft = { ...op, state: 'awaiting-approval' as const, planned: checks.planned, preflight: checks.checks };
+  const draft = { ...op, state: 'awaiting-approval' as const, planned: checks.planned, preflight: checks.checks, annotations: checks.annotations };
   const threadTs = await deps.notifier.post({ channel: op.channel, ...operationMessage({ operation: draft, virtualService: vsLabel(migration) }) });
-  const posted = await deps.store.mutate(op.id, (current) => transition(current, { type: 'posted', at: deps.now().toISOString(), threadTs, planned: checks.planned, preflight: checks.checks }));
+  const posted = await deps.store.mutate(op.id, (current) => transition(current, { type: 'posted', at: deps.now().toISOString(), threadTs, planned: checks.planned, preflight: checks.checks, annotations: checks.annotations }));
   if (!posted.ok) {
     // Expired or aborted while we were posting: make the message say so.
     const current = await deps.store.get(op.id);
     if (current) await deps.notifier.update({ channel: op.channel, ts: threadTs, ...operationMessage({ operation: { ...current, threadTs }, virtualService: vsLabel(migration) }) });
     return;
   }
+  if (checks.argoGuidance) await postInThread(deps, posted.value.after, checks.argoGuidance);
   if (op.autoApprove) await autoApprove(deps, posted.value.after, migration);
 }
 
@@ -47,7 +50,7 @@ async function autoApprove(deps: AppDeps, op: Operation, migration: MigrationSet
   await postInThread(deps, approved.value.after, '✅ Approved by the migration\'s autoAdvance policy after a healthy bake. Applying…');
 }
 
-type Preflight = { ok: true; checks: PreflightCheck[]; planned: NonNullable<Operation['planned']> } | { ok: false; reason: string };
+type Preflight = { ok: true; checks: PreflightCheck[]; planned: NonNullable<Operation['planned']>; annotations: readonly AnnotationChange[]; argoGuidance: string | undefined } | { ok: false; reason: string };
 
 async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operation): Promise<Preflight> {
   const kube = deps.kube(migration);
@@ -58,7 +61,9 @@ async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operat
     if (error instanceof KubeError && error.transient) throw error;
     return { ok: false, reason: kubeProblem(error, migration) };
   }
-  const edit = editOf(migration, op);
+  const gitops = gitopsPreflight(migration, vs, op.kind);
+  if (!gitops.ok) return { ok: false, reason: gitops.reason };
+  const edit = editOf(migration, { ...op, annotations: gitops.annotations });
   if (!edit.ok) return { ok: false, reason: edit.error };
   const result = edit.value.edit(vs);
   if (!result.ok) return { ok: false, reason: result.error.message };
@@ -68,10 +73,12 @@ async function preflight(deps: AppDeps, migration: MigrationSettings, op: Operat
     { label: `VirtualService ${vsLabel(migration)} found`, ok: true, detail: `resourceVersion ${String((vs.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '?')}` },
     { label: `${migration.from} present`, ok: routesWithFrom > 0, detail: `in ${routesWithFrom} http route(s)` },
     ...(await gcpBackendCheck(deps, migration)),
+    ...gitops.checks,
     ...(op.kind === 'shift' ? await ratesPreflight(deps, migration) : []),
     { label: 'No other operation in flight', ok: holder?.id === op.id },
   ];
-  return { ok: true, checks, planned: asChanges(edit.value.kind, result.value.changes) };
+  const guidance = gitops.argoApplication ? argoGuidance(migration, gitops.argoApplication, vs, edit.value.edit, op) : undefined;
+  return { ok: true, checks, planned: asChanges(edit.value.kind, result.value.changes), annotations: gitops.annotations, argoGuidance: guidance };
 }
 
 /** The GCPBackend: present, what it stands for (Cloud Run or Compute Engine), and a line per limit the docs set. */

@@ -3,10 +3,13 @@ import type { MigrationSettings } from '../app/deps.js';
 import { CoreObjects } from '../kube/core-objects.js';
 import { CustomObjects } from '../kube/custom-objects.js';
 import { withTimeout } from '../kube/kube-error.js';
+import { ObjectWatcher } from '../kube/watch-object.js';
 
 export interface KubeClusters {
   /** The client of a migration's cluster (its kubeconfig context, or the current one). */
   readonly forMigration: (migration: MigrationSettings) => CustomObjects;
+  /** Watches of single objects in the same cluster. */
+  readonly watcherForMigration: (migration: MigrationSettings) => ObjectWatcher;
   /** The core API (Pods, Services) of the same cluster. */
   readonly coreForMigration: (migration: MigrationSettings) => CoreObjects;
   /** Problems reaching the API server of each context in use; empty when all answer. */
@@ -26,6 +29,7 @@ export function kubeClusters(kubeconfigPath: string | undefined): KubeClusters {
   const configs = new Map<string, KubeConfig>();
   const clients = new Map<string, CustomObjects>();
   const coreClients = new Map<string, CoreObjects>();
+  const watchers = new Map<string, ObjectWatcher>();
   const configFor = (context: string | undefined): KubeConfig => {
     const name = context ?? base.getCurrentContext();
     let kc = configs.get(name);
@@ -37,25 +41,20 @@ export function kubeClusters(kubeconfigPath: string | undefined): KubeClusters {
     }
     return kc;
   };
+  const perContext = <T>(cache: Map<string, T>, make: (kc: KubeConfig, context: string | undefined) => T) => (migration: MigrationSettings): T => {
+    const name = migration.context ?? base.getCurrentContext();
+    let client = cache.get(name);
+    if (!client) {
+      client = make(configFor(migration.context), migration.context);
+      cache.set(name, client);
+    }
+    return client;
+  };
+  const forMigration = perContext(clients, (kc) => new CustomObjects(kc));
   return {
-    forMigration: (migration) => {
-      const name = migration.context ?? base.getCurrentContext();
-      let client = clients.get(name);
-      if (!client) {
-        client = new CustomObjects(configFor(migration.context));
-        clients.set(name, client);
-      }
-      return client;
-    },
-    coreForMigration: (migration) => {
-      const name = migration.context ?? base.getCurrentContext();
-      let client = coreClients.get(name);
-      if (!client) {
-        client = new CoreObjects(configFor(migration.context));
-        coreClients.set(name, client);
-      }
-      return client;
-    },
+    forMigration,
+    watcherForMigration: perContext(watchers, (kc, context) => new ObjectWatcher(kc, forMigration({ context } as MigrationSettings))),
+    coreForMigration: perContext(coreClients, (kc) => new CoreObjects(kc)),
     unreachable: async (migrations) => {
       const contexts = [...new Set(migrations.map((m) => m.context))];
       const problems = await Promise.all(
