@@ -154,6 +154,19 @@ describe('watch', () => {
     expect(everywhere.events.map(({ object }) => `${object.metadata?.namespace}/${object.metadata?.name}`)).toEqual(['payments/reviews', 'shop/reviews']);
   });
 
+  it("serves a watch on one object's path as a watch by its name", async () => {
+    server.seed(virtualService('ratings'));
+    const watch = await openWatch(`${VS_PATH}/reviews`);
+    server.edit({ resource: 'vs', namespace: NAMESPACE, name: 'ratings' }, (draft) => setWeights(draft, [50, 50]));
+    server.edit({ resource: 'vs', namespace: NAMESPACE, name: 'reviews' }, (draft) => setWeights(draft, [50, 50]));
+    await eventCount(watch, 2);
+
+    expect(summary(watch).map(([type, name]) => [type, name])).toEqual([
+      ['ADDED', 'reviews'],
+      ['MODIFIED', 'reviews'],
+    ]);
+  });
+
   it('turns a change in or out of a labelSelector into ADDED and DELETED, as kube-apiserver does', async () => {
     const watch = await openWatch(VS_PATH, { resourceVersion: server.resourceVersion, labelSelector: 'app=reviews' });
     const ref = { resource: 'vs', namespace: NAMESPACE, name: 'reviews' };
