@@ -8,6 +8,7 @@ import type { LogFeed } from '../logging/log-feed.js';
 import type { MeshbotMetrics } from '../observability/metrics.js';
 import type { AnalysisKeys, RateRuleKeys } from '../domain/rates/analysis-settings.js';
 import type { RateSource } from '../metrics/rate-source.js';
+import type { ChangeWindow, Freeze } from '../domain/policy/change-windows.js';
 
 /** What the use cases need to know of a migration (the config module's Migration satisfies it). */
 export interface MigrationSettings {
@@ -36,6 +37,15 @@ export interface MigrationSettings {
   /** How a bake is judged on Cloud Monitoring rates (defaults in analysisOf). */
   readonly analysis?: AnalysisKeys | undefined;
   readonly autoAdvance: boolean;
+  /** Distinct approvers a step needs (default 1); `stepApprovals` raises it for some steps (finalize is the 100 % step). */
+  readonly approvals?: number | undefined;
+  readonly stepApprovals?: Readonly<Record<string, number>> | undefined;
+  /** When changes may be made (none: any time) and when not at all; the file's top-level lists unless the migration has its own. */
+  readonly changeWindows?: readonly ChangeWindow[] | undefined;
+  readonly freezes?: readonly Freeze[] | undefined;
+  /** Who approves a `--override` (break-glass) request; unset: the approvers. */
+  readonly breakGlassUsers?: readonly string[] | undefined;
+  readonly breakGlassGroups?: readonly string[] | undefined;
   /** Extra Cloud Logging filter ANDed to the migration's own. */
   readonly logFilter?: string | undefined;
   /** The image of the `/mesh validate` probe pod (default curlimages/curl:8.11.1). */

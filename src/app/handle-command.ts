@@ -33,7 +33,7 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
       return showStatus(deps, migration.value);
     case 'shift':
     case 'mirror':
-      return requestChange(deps, migration.value, command.kind, command.percent, actor);
+      return requestChange(deps, migration.value, command.kind, command.percent, actor, { override: command.override });
     case 'rollback':
       return requestRollback(deps, migration.value, actor);
     case 'abort':
@@ -45,7 +45,7 @@ export async function handleCommand(deps: AppDeps, command: MeshCommand, actor: 
     case 'run':
       return startRun(deps, migration.value, actor);
     case 'finalize':
-      return requestFinalize(deps, migration.value, actor);
+      return requestFinalize(deps, migration.value, actor, command.override);
     case 'validate':
       return validateMigration(deps, migration.value, actor);
     case 'troubleshoot':

@@ -6,15 +6,18 @@ import { lockOf, vsLabel, type Actor, type AppDeps, type MigrationSettings, type
 import { asChanges, editOf } from './operation-edit.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { resolveMigration } from './resolve-migration.js';
+import { changePolicyFields, postBreakGlass, waitingText, whenAllowed } from './change-policy.js';
 
 /**
  * `/mesh shift 25%` and `/mesh mirror 10%`: checks who asks, reads the VirtualService, plans the
  * edit, records the operation (taking the VirtualService's lock) and queues its thread. Nothing
  * is queued when any of that fails; the user is told why.
  */
-export async function requestChange(deps: AppDeps, migration: MigrationSettings, kind: 'shift' | 'mirror' | 'finalize', percent: number | 'off', actor: Actor, options: { viaRun?: boolean; autoApprove?: boolean } = {}): Promise<Reply & { requested?: boolean }> {
+export async function requestChange(deps: AppDeps, migration: MigrationSettings, kind: 'shift' | 'mirror' | 'finalize', percent: number | 'off', actor: Actor, options: RequestOptions = {}): Promise<Reply & { requested?: boolean; waitsUntil?: string }> {
   const allowed = mayRequest(policyFor(migration), await policyActor(deps, migration, actor.userId));
   if (!allowed.ok) return { text: allowed.error };
+  const timing = whenAllowed(deps, migration, { kind, percent, migration: migration.name }, options);
+  if ('text' in timing) return timing;
   const plan = await planAgainstCluster(deps, migration, { kind, percent });
   if ('text' in plan) return plan;
   const now = deps.now();
@@ -26,19 +29,38 @@ export async function requestChange(deps: AppDeps, migration: MigrationSettings,
     state: 'requested',
     requestedBy: actor.userId,
     requestedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + migration.approvalTimeoutMs).toISOString(),
+    expiresAt: new Date(postedAt(now, timing.notBefore) + migration.approvalTimeoutMs).toISOString(),
     channel: migration.channel,
     planned: plan.planned,
+    ...changePolicyFields(migration, { kind, percent }, options.override, timing.notBefore),
     ...(options.viaRun ? { viaRun: true } : {}),
     ...(options.autoApprove ? { autoApprove: true } : {}),
     version: 0,
-    history: [{ at: now.toISOString(), state: 'requested', by: actor.userId }],
+    history: [{ at: now.toISOString(), state: 'requested', by: actor.userId, ...(options.override === undefined ? {} : { note: `break-glass: ${options.override}` }) }],
   };
   const created = await deps.store.create(op, lockOf(migration));
   if (!created.ok) return { text: busyText(created.error) };
-  await deps.jobs.enqueue('prepare', op.id);
-  await deps.jobs.enqueue('expire', op.id, { delayMs: migration.approvalTimeoutMs });
-  return { requested: true, text: `Requested: ${describeOperation(op)}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
+  const waitMs = postedAt(now, timing.notBefore) - now.getTime();
+  await deps.jobs.enqueue('prepare', op.id, { delayMs: waitMs });
+  await deps.jobs.enqueue('expire', op.id, { delayMs: waitMs + migration.approvalTimeoutMs });
+  if (op.override) await postBreakGlass(deps, migration, op, `<@${actor.userId}> requests a step outside the change policy; it needs ${op.approvalsNeeded} approvals`);
+  return requestedReply(deps, op);
+}
+
+export interface RequestOptions {
+  readonly viaRun?: boolean;
+  readonly autoApprove?: boolean;
+  /** `--override "reason"`: break-glass, past change windows and freezes, with one more approval from the break-glass approvers. */
+  readonly override?: string | undefined;
+}
+
+const postedAt = (now: Date, notBefore: { at: string } | undefined): number => (notBefore ? Math.max(now.getTime(), Date.parse(notBefore.at)) : now.getTime());
+
+function requestedReply(deps: AppDeps, op: Operation): Reply & { requested: true; waitsUntil?: string } {
+  const waits = waitingText(deps, op);
+  if (waits) return { requested: true, waitsUntil: waits, text: `Requested: ${describeOperation(op)}; it waits for the change window and is posted for approval ${waits} (operation ${op.id}).` };
+  const needs = (op.approvalsNeeded ?? 1) > 1 ? `; it needs ${op.approvalsNeeded} approvals` : '';
+  return { requested: true, text: `Requested: ${describeOperation(op)}${op.override ? ' (break-glass, posted to the incident channel)' : ''}${needs}. The request and its Approve/Reject buttons are in this channel (operation ${op.id}).` };
 }
 
 /** The "Request shift to N%" button after a healthy bake: value `migration:percent`. */

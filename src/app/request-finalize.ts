@@ -6,7 +6,7 @@ import { currentShare } from './run-plan.js';
  * `/mesh finalize`: only at 100% after a healthy bake, and with approval like any step:
  * removes the ServiceEntry destination (and our mirror) from the routes.
  */
-export async function requestFinalize(deps: AppDeps, migration: MigrationSettings, actor: Actor): Promise<Reply> {
+export async function requestFinalize(deps: AppDeps, migration: MigrationSettings, actor: Actor, override?: string): Promise<Reply> {
   let share: number | undefined;
   try {
     share = await currentShare(deps, migration);
@@ -20,5 +20,5 @@ export async function requestFinalize(deps: AppDeps, migration: MigrationSetting
     const why = last?.bake?.status === 'running' ? 'the 100% step is still baking' : 'the 100% step has no healthy bake on record';
     return { text: `Not yet: ${why}. Finalize after the bake of the 100% step ends healthy.` };
   }
-  return requestChange(deps, migration, 'finalize', 100, actor);
+  return requestChange(deps, migration, 'finalize', 100, actor, { override });
 }

@@ -9,6 +9,7 @@ import { clusterLabel, lockOf, type Actor, type AppDeps, type MigrationSettings,
 import { meshObjectType } from './mesh-object-edit.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { busyText } from './request-change.js';
+import { closedReason, closedRefusal, neededFor } from './change-policy.js';
 
 type MeshObjectCommand = Extract<MeshCommand, { kind: 'export' } | { kind: 'register' }>;
 
@@ -26,6 +27,8 @@ export async function requestMeshObject(deps: AppDeps, command: MeshObjectComman
   const m = migration.value;
   const allowed = mayRequest(policyFor(m), await policyActor(deps, m, actor.userId));
   if (!allowed.ok) return { text: `${allowed.error} ${NOTHING}` };
+  const closed = closedReason(deps, m);
+  if (closed) return { text: closedRefusal(closed, `/mesh ${command.kind}`, command.kind) };
   let request: Result<MeshObjectRequest, string>;
   try {
     request = command.kind === 'export' ? await exportRequest(deps, m, command) : await registerRequest(deps, m, command);
@@ -49,6 +52,7 @@ export async function requestMeshObject(deps: AppDeps, command: MeshObjectComman
     expiresAt: new Date(now.getTime() + m.approvalTimeoutMs).toISOString(),
     channel: m.channel,
     meshObject: request.value,
+    approvalsNeeded: neededFor(m, { kind: command.kind, percent: 0 }, false),
     version: 0,
     history: [{ at: now.toISOString(), state: 'requested', by: actor.userId }],
   };

@@ -2,7 +2,8 @@ import { describeOperation, type Operation } from '../domain/operation/operation
 import { mayRequest } from '../domain/operation/approval-policy.js';
 import { hostWeight, httpRoutes, indexesOfHost } from '../domain/virtual-service.js';
 import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
-import type { Actor, AppDeps, MigrationSettings, Reply } from './deps.js';
+import { lockOf, type Actor, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
+import { neededFor, policyLines, waitingText } from './change-policy.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { kubeProblem, requestChange } from './request-change.js';
 
@@ -31,23 +32,37 @@ export async function showPlan(deps: AppDeps, migration: MigrationSettings): Pro
   } catch (error) {
     return { text: kubeProblem(error, migration, 'none') };
   }
-  const run = await deps.store.run(migration.name);
+  const [run, holder] = await Promise.all([deps.store.run(migration.name), deps.store.holderOf(lockOf(migration))]);
   const waitsFor = migration.autoAdvance ? 'advances by itself after a healthy bake' : 'waits for an approver';
   const bake = migration.bakeMs > 0 ? `${Math.round(migration.bakeMs / 60000) || '<1'}m bake` : 'no bake';
   const next = share === undefined ? undefined : nextStep(migration, share);
   const lines = migration.steps.map((step) => {
     const mark = share !== undefined && step <= share ? '✅' : step === next ? '▶️' : '◻️';
-    return `${mark} ${step}% to ${migration.to} — ${step === migration.steps[0] || !migration.autoAdvance ? 'waits for an approver' : waitsFor}, then a ${bake}`;
+    return `${mark} ${step}% to ${migration.to} — ${step === migration.steps[0] || !migration.autoAdvance ? approverWait(migration, step) : waitsFor}, then a ${bake}`;
   });
   return {
     text: [
       `*Plan for ${migration.name}* (now ${share === undefined ? 'unknown' : `${share}%`} to ${migration.to}${run ? `; a run started by <@${run.startedBy}> is in progress` : ''})`,
+      ...policyLines(deps, migration),
+      ...waitingLine(deps, holder),
       `◻️ optional first: /mesh mirror 10% — copy traffic to ${migration.to} before shifting any`,
       ...lines,
       `◻️ /mesh finalize — at 100% after a healthy bake: remove ${migration.from} from the routes (needs approval)`,
       'Any breach during a bake rolls back to the previous step and stops the run.',
     ].join('\n'),
   };
+}
+
+/** "waits for an approver", or for how many the step needs. */
+function approverWait(migration: MigrationSettings, step: number): string {
+  const needed = neededFor(migration, { kind: 'shift', percent: step }, false);
+  return needed === 1 ? 'waits for an approver' : `waits for ${needed} approvers`;
+}
+
+/** A run's step held back by the change windows: "⏸️ next step Mon 09:00 Europe/Berlin (shift 50% …)". */
+function waitingLine(deps: AppDeps, holder: Operation | undefined): string[] {
+  const waits = holder?.state === 'requested' ? waitingText(deps, holder) : undefined;
+  return holder && waits ? [`⏸️ next step ${waits} (${describeOperation(holder)}, waiting for the change window)`] : [];
 }
 
 /** `/mesh run`: walks the configured steps from where the migration stands. */
@@ -67,7 +82,8 @@ export async function startRun(deps: AppDeps, migration: MigrationSettings, acto
   }
   const requested = await requestChange(deps, migration, 'shift', next, actor, { viaRun: true });
   if (!requested.requested) await deps.store.endRun(migration.name);
-  return { text: requested.requested ? `Run started: ${migration.steps.filter((s) => s >= next).join('% → ')}%. First: ${describeOperation({ kind: 'shift', percent: next, migration: migration.name })}.` : requested.text };
+  const waits = requested.waitsUntil ? ` It waits for the change window: posted for approval ${requested.waitsUntil}.` : '';
+  return { text: requested.requested ? `Run started: ${migration.steps.filter((s) => s >= next).join('% → ')}%. First: ${describeOperation({ kind: 'shift', percent: next, migration: migration.name })}.${waits}` : requested.text };
 }
 
 /** A step of a run ended without a healthy bake (rejected, expired, aborted, failed, breached): the run stops there. */
@@ -89,4 +105,5 @@ export async function advanceRun(deps: AppDeps, migration: MigrationSettings, op
   }
   const requested = await requestChange(deps, migration, 'shift', next, { userId: run.startedBy, channelId: run.channel }, { viaRun: true, autoApprove: migration.autoAdvance });
   if (!requested.requested) await stopRun(deps, op, requested.text);
+  else if (requested.waitsUntil) await deps.notifier.post({ channel: op.channel, threadTs: op.threadTs, text: `⏸️ The next step, ${describeOperation({ kind: 'shift', percent: next, migration: migration.name })}, waits for the change window: it is posted for approval ${requested.waitsUntil}.` });
 }

@@ -5,6 +5,7 @@ import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings, type Reply } from './deps.js';
 import { kubeProblem } from './request-change.js';
 import { recentRates } from './recent-rates.js';
+import { inFlightNote, policyLines } from './change-policy.js';
 
 const HISTORY_SHOWN = 5;
 
@@ -14,7 +15,7 @@ export async function showStatus(deps: AppDeps, migration: MigrationSettings): P
   const flight = inFlight && !['applied', 'rejected', 'expired', 'aborted', 'failed', 'rolled-back'].includes(inFlight.state) ? `${describeOperation(inFlight)} — ${inFlight.state}` : 'nothing';
   const lines = history.map((op) => `• ${op.requestedAt.slice(0, 16).replace('T', ' ')} ${describeOperation(op)} — ${op.state}${op.decidedBy ? ` (by ${mention(op.decidedBy)})` : ''}${revertedNote(op)}`);
   return {
-    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\``, `Cluster: ${migration.context ?? 'current context'}`, split, ...drift, `In flight: ${flight}`, rates, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
+    text: [`*${migration.name}* — VirtualService \`${vsLabel(migration)}\``, `Cluster: ${migration.context ?? 'current context'}`, split, ...drift, `In flight: ${flight}${inFlightNote(deps, inFlight)}`, ...policyLines(deps, migration), rates, history.length > 0 ? `Recent:\n${lines.join('\n')}` : 'No operations yet.'].join('\n'),
   };
 }
 

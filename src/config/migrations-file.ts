@@ -8,6 +8,8 @@ import { err, ok, type Result } from '../domain/result.js';
 import { parseDurationMs, parseDurationOrZeroMs } from './duration.js';
 import { DEFAULT_LATENCY_FLOOR_MS, DEFAULT_LATENCY_P99_RATIO, DEFAULT_MIN_REQUESTS } from '../domain/rates/analysis-settings.js';
 import type { Migration, MigrationsConfig } from './types.js';
+import { IANAZone } from 'luxon';
+import { WEEKDAYS } from '../domain/policy/change-windows.js';
 
 export type { GcpBackendApi, Migration, MigrationsConfig, MirrorField, RollbackOn } from './types.js';
 
@@ -52,7 +54,7 @@ export function parseMigrationsFile(text: string, fileName: string): Result<Migr
   const parsed = fileSchema.safeParse(data.value, { error: genericMessage, reportInput: true });
   const problems = [...(parsed.success ? [] : parsed.error.issues.map(describeIssue)), ...crossCheck(data.value.migrations)];
   if (problems.length > 0 || !parsed.success) return err(problems.map((problem) => `${fileName}: ${problem}`));
-  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map(toMigration) });
+  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map((m) => withChangePolicy(toMigration(m), parsed.data)) });
 }
 
 function unreadableFileMessage(path: string, error: NodeJS.ErrnoException): string {
@@ -155,6 +157,28 @@ const stepsSchema = z
   .refine((steps) => steps.at(-1) === 100, 'must end at 100, where all traffic goes to the GCPBackend host')
   .default(DEFAULT_STEPS);
 
+// ---- change policy: approvals, change windows, freezes, break-glass approvers ----
+
+const wholeAtLeastOne = (what: string) => z.number().refine((n) => Number.isInteger(n) && n >= 1, `must be a whole number of ${what}, at least 1`);
+const clockTime = z.string().regex(/^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a 24-hour time HH:MM, like "09:00"');
+const timeZone = checkedText(checkTimeZone);
+
+const changeWindowSchema = mapping({
+  days: z.array(z.enum(WEEKDAYS)).min(1, `must list at least one day, like [${WEEKDAYS.slice(0, 5).join(', ')}]`),
+  from: clockTime,
+  to: clockTime,
+  timeZone,
+}).refine((w) => w.from !== w.to, { message: 'from and to must differ (a "to" earlier than "from" ends the next day)', path: ['to'] });
+
+const freezeSchema = mapping({
+  from: checkedText((text) => checkFreezeTime(text, 'from')),
+  to: checkedText((text) => checkFreezeTime(text, 'to')),
+  reason: nonEmptyText.optional(),
+}).refine((f) => Date.parse(f.to) > Date.parse(f.from), { message: 'must be later than from', path: ['to'] });
+
+const changeWindowsSchema = z.array(changeWindowSchema);
+const freezesSchema = z.array(freezeSchema);
+
 const migrationSchema = mapping({
   name: dnsLabel('migration name'),
   namespace: dnsLabel('namespace'),
@@ -166,6 +190,11 @@ const migrationSchema = mapping({
   approvers: z.array(checkedText(checkApproverId)).min(1, 'must list at least one Slack user (U…) or user group (S…) id'),
   requesters: z.array(checkedText(checkUserId)).default([]),
   allowSelfApproval: z.boolean().default(false),
+  approvals: wholeAtLeastOne('approvals').optional(),
+  stepApprovals: z.record(z.string(), wholeAtLeastOne('approvals')).optional(),
+  breakGlassApprovers: z.array(checkedText(checkApproverId)).min(1, 'must list at least one Slack user (U…) or user group (S…) id, or be left out (then the approvers approve break-glass requests)').optional(),
+  changeWindows: changeWindowsSchema.optional(),
+  freezes: freezesSchema.optional(),
   incidentChannel: channelId.optional(),
   steps: stepsSchema,
   bake: durationOrNone.prefault('10m'),
@@ -181,6 +210,8 @@ const migrationSchema = mapping({
 });
 
 const fileSchema = mapping({
+  changeWindows: changeWindowsSchema.default([]),
+  freezes: freezesSchema.default([]),
   gcpBackendApi: mapping({
     group: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.group),
     version: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.version),
@@ -190,6 +221,17 @@ const fileSchema = mapping({
 });
 
 type ParsedMigration = z.infer<typeof migrationSchema>;
+
+/** A migration's own changeWindows and freezes replace the file's; breakGlassApprovers split like approvers. */
+function withChangePolicy(m: Migration & Pick<ParsedMigration, 'breakGlassApprovers'>, file: Pick<z.infer<typeof fileSchema>, 'changeWindows' | 'freezes'>): Migration {
+  const breakGlass = m.breakGlassApprovers;
+  return {
+    ...m,
+    changeWindows: m.changeWindows ?? file.changeWindows,
+    freezes: m.freezes ?? file.freezes,
+    ...(breakGlass ? { breakGlassUsers: breakGlass.filter((id) => !isGroupId(id)), breakGlassGroups: breakGlass.filter(isGroupId) } : {}),
+  };
+}
 
 function toMigration({ bake, approvalTimeout, analysis, ...m }: ParsedMigration): Migration {
   const { metricsDelay, maxBake, window, ...rest } = analysis;
@@ -235,11 +277,26 @@ function checkObjectName(text: string, what: string): Result<string, string> {
   return err(`${quote(text)} is not a valid ${what}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`);
 }
 
+function checkTimeZone(text: string): Result<string, string> {
+  if (IANAZone.isValidZone(text)) return ok(text);
+  return err(`${quote(text)} is not an IANA time zone: use a name like Europe/Berlin, America/New_York or UTC`);
+}
+
+/** A freeze's end: an ISO 8601 date-time with its offset, or a date, which stands for its whole day in UTC. */
+function checkFreezeTime(text: string, end: 'from' | 'to'): Result<string, string> {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+    const start = new Date(`${text}T00:00:00Z`);
+    return ok(new Date(end === 'from' ? start.getTime() : start.getTime() + 86_400_000).toISOString());
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))) return ok(text);
+  return err(`${quote(text)} is not a date-time with its offset, like 2026-12-20T00:00:00+01:00, or a date, like 2026-12-20 (a whole day, UTC)`);
+}
+
 // ---- checks across migrations, on the raw data so they show up beside the schema's ----
 
 function crossCheck(migrations: unknown): string[] {
   if (!Array.isArray(migrations)) return [];
-  return [...duplicateNames(migrations), ...sameFromAndTo(migrations)];
+  return [...duplicateNames(migrations), ...sameFromAndTo(migrations), ...migrations.flatMap(approvalProblems)];
 }
 
 function duplicateNames(migrations: readonly unknown[]): string[] {
@@ -309,4 +366,19 @@ function editDistance(a: string, b: string): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** stepApprovals name configured steps, and a migration of named users only has enough of them to approve. */
+function approvalProblems(m: unknown, i: number): string[] {
+  if (!isRecord(m)) return [];
+  const steps = Array.isArray(m.steps) ? m.steps : DEFAULT_STEPS;
+  const stepApprovals = isRecord(m.stepApprovals) ? m.stepApprovals : {};
+  const unknownSteps = Object.keys(stepApprovals).filter((key) => !steps.includes(Number(key)));
+  const problems = unknownSteps.map((key) => `migrations[${i}].stepApprovals.${key}: is not one of the steps [${steps.join(', ')}] (finalize counts as 100)`);
+  const approvers = Array.isArray(m.approvers) ? m.approvers.filter((id): id is string => typeof id === 'string') : [];
+  const needed = Math.max(typeof m.approvals === 'number' ? m.approvals : 1, ...Object.values(stepApprovals).filter((n): n is number => typeof n === 'number'));
+  if (approvers.length > 0 && !approvers.some(isGroupId) && needed > approvers.length) {
+    problems.push(`migrations[${i}].approvals: ${needed} approvals are needed but only ${approvers.length} approver${approvers.length === 1 ? ' is' : 's are'} listed; list more approvers (or a user group) or lower approvals/stepApprovals`);
+  }
+  return problems;
 }

@@ -83,6 +83,8 @@ export interface StackOptions {
   readonly monitoring?: MonitoringServerOptions;
   readonly logging?: LoggingServerOptions;
   readonly logWatch?: LogWatchSettings;
+  /** meshbot's clock (deps.now); BullMQ's delays still run on real time. */
+  readonly now?: () => Date;
 }
 
 export async function startStack(migrations: MigrationSettings[], roles: Roles = { bot: true, worker: true }, options: StackOptions = {}): Promise<Stack> {
@@ -102,6 +104,7 @@ export async function startStack(migrations: MigrationSettings[], roles: Roles =
     { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }, port: 0, redisUrl: redis.url, queuePrefix, kubeconfig, migrations, gcpBackendApi: GCP_BACKEND_API, logging: { projectId: logs.projectId, endpoint: logs.endpoint }, monitoring: monitoring ? { projectId: monitoring.projectId, endpoint: monitoring.endpoint } : undefined, sentinelEveryMs: options.sentinelEveryMs ?? 60_000, logWatch: { ...TEST_LOG_WATCH, ...options.logWatch } },
     roles,
     createLogger('silent'),
+    options.now,
   );
   const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${meshbot.port}/slack/events`, signingSecret: SIGNING_SECRET, api: slack });
   return {

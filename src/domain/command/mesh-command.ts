@@ -2,9 +2,9 @@
 export type MeshCommand =
   | { readonly kind: 'help'; readonly topic?: CommandVerb }
   | { readonly kind: 'list' }
-  | { readonly kind: MigrationVerb; readonly migration?: string }
-  | { readonly kind: 'shift'; readonly percent: number; readonly migration?: string }
-  | { readonly kind: 'mirror'; readonly percent: number | 'off'; readonly migration?: string }
+  | { readonly kind: MigrationVerb; readonly migration?: string; readonly override?: string }
+  | { readonly kind: 'shift'; readonly percent: number; readonly migration?: string; readonly override?: string }
+  | { readonly kind: 'mirror'; readonly percent: number | 'off'; readonly migration?: string; readonly override?: string }
   | { readonly kind: 'errors'; readonly migration?: string; readonly sinceSeconds: number }
   | { readonly kind: 'export'; readonly service: string; readonly dnsSuffix: string; readonly namespace?: string }
   | {
@@ -21,5 +21,8 @@ export type MigrationVerb = (typeof MIGRATION_VERBS)[number];
 
 export const COMMAND_VERBS = ['help', 'list', 'status', 'shift', 'mirror', 'rollback', 'abort', 'plan', 'run', 'errors', 'finalize', 'validate', 'troubleshoot', 'export', 'register'] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
+
+/** The verbs that take `--override "reason"` (break-glass past change windows and freezes). */
+export const OVERRIDE_VERBS: readonly CommandVerb[] = ['shift', 'mirror', 'finalize'];
 
 export const DEFAULT_ERRORS_SINCE_SECONDS = 30 * 60;

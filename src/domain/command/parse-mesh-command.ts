@@ -1,7 +1,7 @@
 import { parsePercentToken } from '../percent.js';
 import { err, ok, type Result } from '../result.js';
 import { usageLine } from './command-usage.js';
-import { COMMAND_VERBS, DEFAULT_ERRORS_SINCE_SECONDS, type CommandVerb, type MeshCommand, type MigrationVerb } from './mesh-command.js';
+import { COMMAND_VERBS, DEFAULT_ERRORS_SINCE_SECONDS, OVERRIDE_VERBS, type CommandVerb, type MeshCommand, type MigrationVerb } from './mesh-command.js';
 import { checkDnsLabel, checkDnsName, parseDuration, parseEndpoint, parseLabel, quote } from './token-rules.js';
 
 export interface CommandError {
@@ -19,13 +19,35 @@ type Parsed = Result<MeshCommand, CommandError>;
  * Example: parseMeshCommand('shift 25% payments') → ok({kind: 'shift', percent: 25, migration: 'payments'}).
  */
 export function parseMeshCommand(text: string): Parsed {
-  const tokens = tokenize(text);
+  const override = extractOverride(text);
+  const tokens = tokenize(override.ok ? override.value.rest : text);
   const [first, ...rest] = tokens;
   if (first === undefined) return ok({ kind: 'help' });
   const verb = first.toLowerCase();
   if (!isVerb(verb)) return err({ message: unknownVerbMessage(first) });
-  const parsed = parseVerb(verb, rest);
+  const parsed = withOverride(verb, override, () => parseVerb(verb, rest));
   return parsed.ok ? parsed : err({ verb, message: `${parsed.error} ${usageLine(verb)}` });
+}
+
+const OVERRIDE = /(?:^|\s)(?:--|[\u2013\u2014])override(?:=|\s+|$)(?:"([^"]*)"|\u201c([^\u201d]*)\u201d|'([^']*)'|([^\s"\u201c'-]\S*))?/i;
+const REASON_MAX = 300;
+
+/** `--override "reason"` taken out before the text is split on spaces: the quoted reason may hold any. */
+function extractOverride(text: string): Result<{ rest: string; reason?: string }, string> {
+  const match = OVERRIDE.exec(text);
+  if (!match) return ok({ rest: text });
+  const reason = (match[1] ?? match[2] ?? match[3] ?? match[4] ?? '').trim();
+  if (reason === '') return err('--override needs the reason in quotes, like --override "checkout down, INC-123".');
+  if (reason.length > REASON_MAX) return err(`The --override reason is ${reason.length} characters; keep it to ${REASON_MAX}.`);
+  return ok({ rest: `${text.slice(0, match.index)} ${text.slice(match.index + match[0].length)}`, reason });
+}
+
+function withOverride(verb: CommandVerb, override: Result<{ reason?: string }, string>, parse: () => Result<MeshCommand, string>): Result<MeshCommand, string> {
+  if (!override.ok) return OVERRIDE_VERBS.includes(verb) ? override : err(`--override is for ${OVERRIDE_VERBS.join(', ')} only.`);
+  const reason = override.value.reason;
+  if (reason !== undefined && !OVERRIDE_VERBS.includes(verb)) return err(`--override is for ${OVERRIDE_VERBS.join(', ')} only: rollback and the read-only commands are always allowed.`);
+  const parsed = parse();
+  return parsed.ok && reason !== undefined ? ok({ ...parsed.value, override: reason } as MeshCommand) : parsed;
 }
 
 /** Slack sends typographic spaces and dashes as typed; fold them so `—since` works like `--since`. */

@@ -117,6 +117,8 @@ export interface Operation {
   readonly approvals?: readonly Approval[];
   /** A break-glass request (`--override "reason"`): change windows and freezes do not hold it back. */
   readonly override?: { readonly reason: string };
+  /** A run's step requested outside the change windows: posted for approval when the next one opens (the prepare job is delayed to then). */
+  readonly notBefore?: { readonly at: string; readonly timeZone: string };
   readonly reason?: string;
   /** The step also suspends Flux's reconciliation of the VirtualService (`gitops: suspend-flux`), or lifts meshbot's suspension; shown in its diff. */
   readonly annotations?: readonly AnnotationChange[];

@@ -1,5 +1,6 @@
 import { describeMirrorChanges, describeWeightChanges } from '../../domain/describe-changes.js';
 import { describeOperation, mention, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
+import { neededOf, tallyText } from '../../domain/operation/approval-tally.js';
 import { actions, button, codeBlock, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
 
 export const APPROVE_ACTION = 'meshbot_approve';
@@ -30,9 +31,19 @@ export function operationMessage(view: OperationView): SlackMessage {
   ];
   const preflight = op.preflight ?? [];
   if (preflight.length > 0) blocks.push(section(['*Preflight*', ...preflight.map(preflightLine)].join('\n')));
+  blocks.push(...policyBlocks(op));
   blocks.push(op.state === 'awaiting-approval' ? decisionButtons(op.id) : section(outcomeLine(op)));
   blocks.push(context(`operation \`${op.id}\` · expires ${op.expiresAt}`));
   return { text: `${title}: ${op.state}`, blocks };
+}
+
+/** A break-glass reason, and the tally while more than one approval is needed or some are in. */
+function policyBlocks(op: Operation): Block[] {
+  const lines = [
+    ...(op.override ? [`🚨 *Break-glass* (--override): ${escapeMrkdwn(op.override.reason)}`] : []),
+    ...(op.state === 'awaiting-approval' && (neededOf(op) > 1 || (op.approvals ?? []).length > 0) ? [`*Approvals* ${tallyText(op)}`] : []),
+  ];
+  return lines.length > 0 ? [section(lines.join('\n'))] : [];
 }
 
 function decisionButtons(operationId: string): Block {
@@ -47,9 +58,9 @@ export function outcomeLine(op: Operation): string {
   switch (op.state) {
     case 'approved':
     case 'applying':
-      return `✅ Approved by ${mention(op.decidedBy)} — applying…`;
+      return `✅ Approved by ${approvers(op)} — applying…`;
     case 'applied':
-      return op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Approved by ${mention(op.decidedBy)} — applied`;
+      return op.kind === 'rollback' ? `↩️ Rolled back by ${mention(op.requestedBy)}` : `✅ Approved by ${approvers(op)} — applied`;
     case 'rejected':
       return `🚫 Rejected by ${mention(op.decidedBy)}`;
     case 'expired':
@@ -63,6 +74,12 @@ export function outcomeLine(op: Operation): string {
     default:
       return `⏳ ${op.state}`;
   }
+}
+
+/** Everyone whose approval counted, or the one who decided. */
+function approvers(op: Operation): string {
+  const approvals = op.approvals ?? [];
+  return approvals.length > 1 ? approvals.map((a) => mention(a.by)).join(', ') : mention(op.decidedBy);
 }
 
 function lastBy(op: Operation): string {

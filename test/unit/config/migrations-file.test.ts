@@ -51,6 +51,8 @@ describe('parseMigrationsFile', () => {
             toPort: 443,
             context: 'gke_proj_region_cluster',
             autoAdvance: false,
+            changeWindows: [],
+            freezes: [],
             logFilter: 'resource.labels.cluster_name="prod"',
             rollbackOn: { errors: 20, errorRate: 0.02, minRequests: 100, latencyP99Ratio: 1.5, latencyFloorMs: 25, classes: ['td-permission-denied'] },
             analysis: { metrics: 'auto', metricsDelayMs: 180_000, maxBakeMs: 1_800_000, fromService: 'cr-service-entry.com', toService: 'cr-gcpbackend.com', windowMs: 60_000, callerNamespace: 'checkout' },
@@ -80,6 +82,8 @@ describe('parseMigrationsFile', () => {
       approvalTimeoutMs: 1_800_000,
       mirrorField: 'mirror',
       autoAdvance: false,
+      changeWindows: [],
+      freezes: [],
       rollbackOn: { errorRate: 0.02, minRequests: 100, latencyP99Ratio: 1.5, latencyFloorMs: 25, classes: ['td-permission-denied'] },
       analysis: { metrics: 'auto', metricsDelayMs: 180_000, windowMs: 60_000 },
     });
@@ -97,7 +101,7 @@ describe('parseMigrationsFile', () => {
   });
 
   it.each([
-    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn, analysis, validateImage'],
+    ['    aprovers: [U0BOB]', 'meshbot.yaml: migrations[0]: unknown key "aprovers" (did you mean "approvers"?); allowed keys: name, namespace, virtualService, from, to, gcpBackend, channel, approvers, requesters, allowSelfApproval, approvals, stepApprovals, breakGlassApprovers, changeWindows, freezes, incidentChannel, steps, bake, approvalTimeout, mirrorField, toPort, context, autoAdvance, logFilter, rollbackOn, analysis, validateImage'],
     ['    rollbackOn: { clases: [] }', 'meshbot.yaml: migrations[0].rollbackOn: unknown key "clases" (did you mean "classes"?); allowed keys: errors, errorRate, minRequests, latencyP99Ratio, latencyFloorMs, classes'],
     ['    colour: blue\n    size: 3', 'meshbot.yaml: migrations[0]: unknown keys "colour", "size"; allowed keys: name,'],
     ['    gcpBackend: Bad_Name', "meshbot.yaml: migrations[0].gcpBackend: 'Bad_Name' is not a valid GCPBackend name: use lowercase letters, digits, '-' and '.'"],
@@ -163,7 +167,7 @@ describe('parseMigrationsFile', () => {
   it('refuses unknown keys at the top and in gcpBackendApi', () => {
     expect(problems(`gcpBackendApi: { versoin: v1 }\nmigraitons: []\n${MINIMAL}`)).toEqual([
       'meshbot.yaml: gcpBackendApi: unknown key "versoin" (did you mean "version"?); allowed keys: group, version, plural',
-      'meshbot.yaml: unknown key "migraitons" (did you mean "migrations"?); allowed keys: gcpBackendApi, migrations',
+      'meshbot.yaml: unknown key "migraitons" (did you mean "migrations"?); allowed keys: changeWindows, freezes, gcpBackendApi, migrations',
     ]);
   });
 

@@ -51,7 +51,26 @@ describe('parseMeshCommand', () => {
   });
 
   it('explains a percentage out of range and shows the usage', () => {
-    expect(refused('shift 250%')).toBe('250% is not a percentage between 0 and 100. Usage: /mesh shift <0-100>% [migration] — e.g. /mesh shift 25%');
+    expect(refused('shift 250%')).toBe('250% is not a percentage between 0 and 100. Usage: /mesh shift <0-100>% [migration] [--override "reason"] — e.g. /mesh shift 25%');
+  });
+
+  it.each([
+    ['shift 25% --override "checkout down, INC-42"', { kind: 'shift', percent: 25, override: 'checkout down, INC-42' }],
+    ['shift 25% payments --override=“smart quotes from Slack”', { kind: 'shift', percent: 25, migration: 'payments', override: 'smart quotes from Slack' }],
+    ['mirror off —override outage', { kind: 'mirror', percent: 'off', override: 'outage' }],
+    ['finalize --override "a b"', { kind: 'finalize', override: 'a b' }],
+  ])('reads the break-glass reason of %j', (text, command) => {
+    expect(parseMeshCommand(text)).toEqual({ ok: true, value: command });
+  });
+
+  it.each([
+    ['shift 25% --override', '--override needs the reason in quotes'],
+    ['shift 25% --override ""', '--override needs the reason in quotes'],
+    ['rollback --override "x"', '--override is for shift, mirror, finalize only: rollback and the read-only commands are always allowed'],
+    ['status --override', '--override is for shift, mirror, finalize only'],
+    [`shift 25% --override "${'x'.repeat(301)}"`, 'The --override reason is 301 characters; keep it to 300'],
+  ])('refuses the break-glass option in %j', (text, message) => {
+    expect(refused(text)).toContain(message);
   });
 
   it.each([
