@@ -91,8 +91,9 @@ function qualified(namespace: string | undefined, name: string): string {
 
 /** Who will undo live changes again and what to do about it, for a notice that a step was undone; undefined when no controller is known. */
 export function ownerRemedy(ownership: Ownership): string | undefined {
-  const owner = revertingOwners(ownership)[0] ?? ownership.owners[0];
-  if (owner) return `${ownerSentence(owner)}. ${remedyOf(owner)}.`;
+  const reverting = revertingOwners(ownership)[0];
   const unmarked = unmarkedController(ownership);
+  const owner = reverting ?? (unmarked ? undefined : ownership.owners[0]);
+  if (owner) return `${ownerSentence(owner)}. ${remedyOf(owner)}.`;
   return unmarked ? `${controllerOfManager(unmarked.manager)} (field manager \`${unmarked.manager}\`) writes these weights: commit each step's weights to Git, or stop it from syncing this VirtualService while the migration runs.` : undefined;
 }

@@ -104,10 +104,21 @@ export function revertingOwners(ownership: Ownership): Owner[] {
   return ownership.owners.filter((owner) => owner.kind !== 'helm' && !(owner.kind === 'flux-kustomization' && ownership.fluxSuspended));
 }
 
-/** A writer of the weights that is a GitOps controller though the object carries no marks of it. */
+/**
+ * A writer of the weights that is a GitOps controller though the object carries no marks of it
+ * (a Helm chart that Argo CD deploys, say: the labels say Helm, argocd-controller writes).
+ */
 export function unmarkedController(ownership: Ownership): WeightWriter | undefined {
-  if (ownership.owners.length > 0) return undefined;
-  return ownership.weightWriters.find((writer) => controllerOfManager(writer.manager) !== undefined);
+  const marked = new Set(ownership.owners.map(controllerOfOwner));
+  return ownership.weightWriters.find((writer) => {
+    const controller = controllerOfManager(writer.manager);
+    return controller !== undefined && !marked.has(controller);
+  });
+}
+
+function controllerOfOwner(owner: Owner): string | undefined {
+  if (owner.kind === 'argocd') return 'Argo CD';
+  return owner.kind === 'helm' ? undefined : 'Flux';
 }
 
 function stringMap(value: unknown): Record<string, string> {
