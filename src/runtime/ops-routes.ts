@@ -59,13 +59,19 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-/** For processes without the Slack receiver (workers): the same routes on a plain HTTP server. */
+/** For processes without Bolt's HTTP receiver (workers, Socket Mode): the same routes on a plain HTTP server. Rejects when PORT cannot be opened. */
 export async function startOpsServer(port: number, routes: readonly OpsRoute[]): Promise<Server> {
   const server = createServer((req, res) => {
     const route = routes.find((r) => r.path === (req.url ?? '').split('?')[0] && r.method.includes(req.method ?? 'GET'));
     if (route) route.handler(req, res);
     else send(res, 404, 'text/plain', 'not found\n');
   });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return server;
 }

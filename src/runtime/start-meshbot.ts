@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { webApi } from '@slack/bolt';
+import { webApi, type App } from '@slack/bolt';
 import { MeshbotMetrics } from '../observability/metrics.js';
-import { opsRoutes, startOpsServer } from './ops-routes.js';
-import { Queue, Worker } from 'bullmq';
+import { opsRoutes, startOpsServer, type OpsRoute } from './ops-routes.js';
+import { asListenError } from './listen-error.js';
+import { Worker } from 'bullmq';
 import { sentinelProcessor } from '../../jobs/sentinel.js';
 import { SentinelStore } from '../store/sentinel-store.js';
+import { DriftStore } from '../store/drift-store.js';
+import { driftProcessor } from '../../jobs/drift.js';
+import { DEFAULT_DRIFT_CHECK_MS } from '../app/check-drift.js';
+import { startScheduledJob } from './scheduled-job.js';
 import { Redis } from 'ioredis';
 import { PROCESSORS } from '../../jobs/index.js';
 import type { AppDeps, MigrationSettings } from '../app/deps.js';
@@ -48,7 +53,7 @@ export interface Roles {
 }
 
 export interface RunningMeshbot {
-  /** The HTTP port the bot listens on (useful with PORT=0), when the bot runs in HTTP mode. */
+  /** The one HTTP port the process listens on (useful with PORT=0): /slack/events in HTTP mode, and /healthz, /readyz, /metrics always. */
   readonly port: number | undefined;
   /** Stops taking work, lets running jobs finish, closes every connection. */
   close(): Promise<void>;
@@ -75,6 +80,8 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
     jobs: producer,
     kube: clusters.forMigration,
     core: clusters.coreForMigration,
+    watcher: clusters.watcherForMigration,
+    drift: new DriftStore(redis, settings.queuePrefix),
     notifier: new SlackNotifier(slackClient),
     groups: new SlackGroupDirectory(slackClient),
     now,
@@ -87,36 +94,69 @@ export async function startMeshbot(settings: RuntimeSettings, roles: Roles, logg
   };
   const routes = opsRoutes({ redis, metrics, kubeProblems: () => clusters.unreachable(settings.migrations), beforeScrape: () => refreshQueueDepth(producer, metrics) });
   const bot = roles.bot ? createBoltApp({ slack: settings.slack, deps, store, logger, customRoutes: routes }) : undefined;
-  const workers = roles.worker ? [...startWorkers(deps, settings, logger, redis), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis)] : [];
-  let port: number | undefined;
-  let opsServer: Server | undefined;
-  if (bot && !settings.slack.appToken) {
-    port = portOf((await bot.start(settings.port)) as Server);
-  } else {
-    if (bot) await bot.start();
-    opsServer = await startOpsServer(settings.port, routes);
-    port = portOf(opsServer);
+  const workers = roles.worker ? [...startWorkers(deps, settings, logger, redis), await startSentinel(deps, new SentinelStore(redis, settings.queuePrefix), settings, redis), await startDriftCheck(deps, settings, redis)] : [];
+  const listener: Listener = {};
+  const stop = () => stopMeshbot({ shutdown, bot, listener, workers, closers: { 'log watch': () => logWatch.close(), 'cloud logging': () => closeLoggingClient(loggingClient), 'cloud monitoring': async () => rates?.close(), queues: () => producer.close() }, redis }, logger);
+  try {
+    await listen(listener, bot, settings, routes);
+  } catch (error) {
+    await stop();
+    throw asListenError(error, settings.port);
   }
-  logger.info({ roles, port, migrations: settings.migrations.map((m) => m.name) }, 'meshbot started');
-  return {
-    port,
-    async close() {
-      const step = async (name: string, work: () => Promise<unknown>) => {
-        const started = Date.now();
-        await work();
-        logger.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');
-      };
-      shutdown.abort();
-      await step('slack receiver', async () => bot?.stop());
-      await step('ops server', () => new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined))));
-      await step('workers', () => Promise.all(workers.map((w) => w.close())));
-      await step('log watch', () => logWatch.close());
-      await step('cloud logging', () => closeLoggingClient(loggingClient));
-      await step('cloud monitoring', async () => rates?.close());
-      await step('queues', () => producer.close());
-      redis.disconnect();
-    },
+  logger.info({ roles, port: listener.port, slackMode: settings.slack.appToken ? 'socket' : 'http', migrations: settings.migrations.map((m) => m.name) }, 'meshbot started');
+  return { port: listener.port, close: stop };
+}
+
+interface RunningParts {
+  readonly shutdown: AbortController;
+  readonly bot: App | undefined;
+  readonly listener: Listener;
+  readonly workers: readonly Worker[];
+  /** The log watch, Cloud Logging and Monitoring clients and the queues, closed in this order. */
+  readonly closers: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly redis: Redis;
+}
+
+/** Stops taking work, lets running jobs finish, closes every connection; also after a start that failed half-way. */
+async function stopMeshbot(parts: RunningParts, logger: Logger): Promise<void> {
+  const step = async (name: string, work: () => Promise<unknown>) => {
+    const started = Date.now();
+    await work();
+    logger.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');
   };
+  const { listener } = parts;
+  parts.shutdown.abort();
+  await step('slack receiver', async () => (listener.started ? parts.bot?.stop() : undefined));
+  await step('ops server', () => new Promise((resolve) => (listener.opsServer ? listener.opsServer.close(resolve) : resolve(undefined))));
+  await step('workers', () => Promise.all(parts.workers.map((w) => w.close())));
+  for (const [name, close] of Object.entries(parts.closers)) await step(name, close);
+  parts.redis.disconnect();
+}
+
+interface Listener {
+  port?: number | undefined;
+  opsServer?: Server;
+  /** Whether the Slack receiver started (and so has something to stop). */
+  started?: boolean;
+}
+
+/**
+ * One HTTP listener, on PORT, whatever the mode: Bolt's HTTP receiver (with the ops routes) in
+ * HTTP mode; in Socket Mode and for workers our own ops server, opened before the Socket Mode
+ * client connects so a taken PORT fails the start before Slack sends anything.
+ */
+async function listen(listener: Listener, bot: App | undefined, settings: RuntimeSettings, routes: OpsRoute[]): Promise<void> {
+  if (bot && !settings.slack.appToken) {
+    const server = (await bot.start(settings.port)) as Server;
+    listener.started = true;
+    listener.port = portOf(server);
+    return;
+  }
+  listener.opsServer = await startOpsServer(settings.port, routes);
+  listener.port = portOf(listener.opsServer);
+  if (!bot) return;
+  listener.started = true;
+  await bot.start();
 }
 
 /** Bakes mostly wait on a log stream, so many run side by side; patches are few and quick. */
@@ -150,13 +190,15 @@ async function refreshQueueDepth(producer: JobProducer, metrics: MeshbotMetrics)
   for (const [queue, depth] of Object.entries(await producer.depth())) metrics.queueDepth.set({ queue }, depth);
 }
 
-const SENTINEL_QUEUE = 'meshbot-sentinel';
+/** Often enough that each migration is looked at close to its own `driftCheck`. */
+async function startDriftCheck(deps: AppDeps, settings: RuntimeSettings, redis: Redis): Promise<Worker> {
+  const shortest = Math.min(...settings.migrations.map((m) => m.driftCheckMs ?? DEFAULT_DRIFT_CHECK_MS));
+  const everyMs = Math.min(60_000, Math.max(250, Math.round(shortest / 4)));
+  return startScheduledJob('drift', everyMs, driftProcessor(deps, deps.drift as DriftStore), redis, settings.queuePrefix);
+}
 
 async function startSentinel(deps: AppDeps, store: SentinelStore, settings: RuntimeSettings, redis: Redis): Promise<Worker> {
-  const queue = new Queue(SENTINEL_QUEUE, { connection: redis, prefix: settings.queuePrefix });
-  await queue.upsertJobScheduler('sentinel', { every: settings.sentinelEveryMs ?? 60_000 }, { name: 'sentinel', opts: { removeOnComplete: 100, removeOnFail: 100 } });
-  await queue.close();
-  return new Worker(SENTINEL_QUEUE, sentinelProcessor(deps, store), { connection: redis, prefix: settings.queuePrefix });
+  return startScheduledJob('sentinel', settings.sentinelEveryMs ?? 60_000, sentinelProcessor(deps, store), redis, settings.queuePrefix);
 }
 
 function portOf(server: Server): number | undefined {

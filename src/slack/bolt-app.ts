@@ -22,6 +22,11 @@ export interface BoltAppOptions {
   readonly deps: AppDeps;
   readonly store: OperationStore;
   readonly logger: Logger;
+  /**
+   * HTTP mode only: served by Bolt's receiver beside /slack/events, on its one port. Bolt's
+   * SocketModeReceiver would open a second HTTP server of its own for them (on 3000), so in
+   * Socket Mode they are left out and the caller serves them on PORT.
+   */
   readonly customRoutes?: CustomRoute[];
 }
 
@@ -36,9 +41,9 @@ export function createBoltApp(options: BoltAppOptions): App {
   const { slack, logger } = options;
   const app = new App({
     token: slack.botToken,
-    ...(slack.appToken ? { appToken: slack.appToken, socketMode: true } : { signingSecret: slack.signingSecret ?? '' }),
+    ...(slack.appToken ? { appToken: slack.appToken, socketMode: true } : { signingSecret: slack.signingSecret ?? '', customRoutes: options.customRoutes ?? [] }),
+    // Bolt hands these to the Socket Mode client too, so apps.connections.open goes to the same Slack API.
     clientOptions: slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {},
-    customRoutes: options.customRoutes ?? [],
     logLevel: LogLevel.WARN,
     logger: boltLogger(logger),
   });

@@ -90,8 +90,20 @@ export class SlackDriver {
 
   slashCommand(options: SlashCommandOptions): Promise<DriverResponse> {
     if (options.replayOf) return this.replay(options.replayOf);
+    const { payload, responseUrl } = this.slashCommandPayload(options);
+    return this.send(new URLSearchParams(payload).toString(), responseUrl, options);
+  }
+
+  clickButton(options: ClickButtonOptions): Promise<DriverResponse> {
+    if (options.replayOf) return this.replay(options.replayOf);
+    const { payload, responseUrl } = this.clickPayload(options);
+    return this.send(`payload=${encodeURIComponent(JSON.stringify(payload))}`, responseUrl, options);
+  }
+
+  /** A slash command's fields as Slack sends them: the form over HTTP, the envelope's payload in Socket Mode. */
+  slashCommandPayload(options: SlashCommandOptions): { payload: Record<string, string>; responseUrl: string } {
     const responseUrl = this.newResponseUrl({ channel: options.channelId, userId: options.userId });
-    const form = new URLSearchParams({
+    const payload = {
       token: VERIFICATION_TOKEN,
       team_id: options.teamId ?? this.teamId,
       team_domain: this.teamDomain,
@@ -105,15 +117,14 @@ export class SlackDriver {
       is_enterprise_install: 'false',
       response_url: responseUrl,
       trigger_id: options.triggerId ?? newTriggerId(),
-    });
-    return this.send(form.toString(), responseUrl, options);
+    };
+    return { payload, responseUrl };
   }
 
-  clickButton(options: ClickButtonOptions): Promise<DriverResponse> {
-    if (options.replayOf) return this.replay(options.replayOf);
+  /** A button click's block_actions payload: form-encoded JSON over HTTP, the envelope's payload in Socket Mode. */
+  clickPayload(options: ClickButtonOptions): { payload: Record<string, unknown>; responseUrl: string } {
     const responseUrl = this.newResponseUrl({ channel: options.channelId, messageTs: options.messageTs, userId: options.userId });
-    const payload = this.blockActionsPayload(options, responseUrl);
-    return this.send(`payload=${encodeURIComponent(JSON.stringify(payload))}`, responseUrl, options);
+    return { payload: this.blockActionsPayload(options, responseUrl), responseUrl };
   }
 
   /** Sends a previous request again, unchanged: same body, same timestamp, same signature. */
