@@ -1,4 +1,7 @@
 import type { CustomObjects, ResourceType } from '../kube/custom-objects.js';
+import type { ObjectWatcher } from '../kube/watch-object.js';
+import type { DriftStore } from '../store/drift-store.js';
+import type { GitopsPolicy } from '../domain/gitops/gitops-policy.js';
 import type { CoreObjects } from '../kube/core-objects.js';
 import type { OperationStore } from '../store/operation-store.js';
 import type { JobName } from '../queue/queues.js';
@@ -50,7 +53,12 @@ export interface MigrationSettings {
   readonly logFilter?: string | undefined;
   /** The image of the `/mesh validate` probe pod (default curlimages/curl:8.11.1). */
   readonly validateImage?: string | undefined;
+  /** What a request does when a GitOps controller owns the VirtualService (default warn). */
+  readonly gitops?: GitopsPolicy | undefined;
+  /** How often live weights are compared with what the last step left, outside bakes (default 5 minutes). */
+  readonly driftCheckMs?: number | undefined;
 }
+
 
 export interface Notifier {
   /** Posts a message (in a thread when `threadTs` is given) and returns its ts. */
@@ -74,6 +82,10 @@ export interface AppDeps {
   readonly jobs: JobQueue;
   /** The Kubernetes API of a migration's cluster (its kubeconfig context). */
   readonly kube: (migration: MigrationSettings) => CustomObjects;
+  /** What the drift check found per migration (shown by /mesh status); absent where nothing reads it. */
+  readonly drift?: DriftStore | undefined;
+  /** Watches of objects in a migration's cluster (bakes watch their VirtualService); absent where nothing bakes. */
+  readonly watcher?: ((migration: MigrationSettings) => ObjectWatcher) | undefined;
   /** Core objects (Pods, Services) of a migration's cluster; absent where nothing needs them. */
   readonly core?: ((migration: MigrationSettings) => CoreObjects) | undefined;
   readonly notifier: Notifier;

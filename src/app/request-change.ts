@@ -7,6 +7,7 @@ import { asChanges, editOf } from './operation-edit.js';
 import { policyActor, policyFor } from './policy-for.js';
 import { resolveMigration } from './resolve-migration.js';
 import { changePolicyFields, postBreakGlass, waitingText, whenAllowed } from './change-policy.js';
+import { gitopsPreflight } from './gitops-preflight.js';
 
 /**
  * `/mesh shift 25%` and `/mesh mirror 10%`: checks who asks, reads the VirtualService, plans the
@@ -33,6 +34,7 @@ export async function requestChange(deps: AppDeps, migration: MigrationSettings,
     channel: migration.channel,
     planned: plan.planned,
     ...changePolicyFields(migration, { kind, percent }, options.override, timing.notBefore),
+    ...(plan.annotations.length > 0 ? { annotations: plan.annotations } : {}),
     ...(options.viaRun ? { viaRun: true } : {}),
     ...(options.autoApprove ? { autoApprove: true } : {}),
     version: 0,
@@ -78,7 +80,7 @@ export function busyText(holder: Operation): string {
   return `Busy with ${describeOperation(holder)} — ${holder.state}, requested by <@${holder.requestedBy}>${where}. One operation at a time per VirtualService: wait for it, or /mesh abort it if it is still waiting for approval.`;
 }
 
-async function planAgainstCluster(deps: AppDeps, migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>): Promise<Reply | { planned: Operation['planned'] }> {
+async function planAgainstCluster(deps: AppDeps, migration: MigrationSettings, op: Pick<Operation, 'kind' | 'percent'>): Promise<Reply | { planned: Operation['planned']; annotations: NonNullable<Operation['annotations']> }> {
   const edit = editOf(migration, op);
   if (!edit.ok) return { text: edit.error };
   let vs;
@@ -90,7 +92,9 @@ async function planAgainstCluster(deps: AppDeps, migration: MigrationSettings, o
   const result = edit.value.edit(vs);
   if (!result.ok) return { text: `Nothing was requested: ${result.error.message}` };
   if (result.value.changes.length === 0) return { text: `Nothing to do: ${vsLabel(migration)} is already there (${describeOperation({ ...op, migration: migration.name })}).` };
-  return { planned: asChanges(edit.value.kind, result.value.changes) };
+  const gitops = gitopsPreflight(migration, vs, op.kind);
+  if (!gitops.ok) return { text: `Nothing was requested. ${gitops.reason}.` };
+  return { planned: asChanges(edit.value.kind, result.value.changes), annotations: gitops.annotations };
 }
 
 /**

@@ -15,6 +15,7 @@ export type { GcpBackendApi, Migration, MigrationsConfig, MirrorField, RollbackO
 
 const DEFAULT_GCP_BACKEND_API = { group: 'networking.gke.io', version: 'v1', plural: 'gcpbackends' };
 const DEFAULT_STEPS = [10, 25, 50, 100];
+const DEFAULT_DRIFT_CHECK = '5m';
 
 const MINIMAL_EXAMPLE = `migrations:
   - name: cr-gcpbackend-migration
@@ -54,7 +55,8 @@ export function parseMigrationsFile(text: string, fileName: string): Result<Migr
   const parsed = fileSchema.safeParse(data.value, { error: genericMessage, reportInput: true });
   const problems = [...(parsed.success ? [] : parsed.error.issues.map(describeIssue)), ...crossCheck(data.value.migrations)];
   if (problems.length > 0 || !parsed.success) return err(problems.map((problem) => `${fileName}: ${problem}`));
-  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map((m) => withChangePolicy(toMigration(m), parsed.data)) });
+  const { driftCheck } = parsed.data;
+  return ok({ gcpBackendApi: parsed.data.gcpBackendApi, migrations: parsed.data.migrations.map((m) => withChangePolicy(toMigration(m, driftCheck), parsed.data)) });
 }
 
 function unreadableFileMessage(path: string, error: NodeJS.ErrnoException): string {
@@ -207,6 +209,8 @@ const migrationSchema = mapping({
   rollbackOn: rollbackOnSchema.prefault({}),
   analysis: analysisSchema.prefault({}),
   validateImage: checkedText(checkImageReference).optional(),
+  gitops: z.enum(['warn', 'refuse', 'suspend-flux']).default('warn'),
+  driftCheck: duration.optional(),
 });
 
 const fileSchema = mapping({
@@ -217,6 +221,7 @@ const fileSchema = mapping({
     version: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.version),
     plural: nonEmptyText.default(DEFAULT_GCP_BACKEND_API.plural),
   }).prefault({}),
+  driftCheck: duration.prefault(DEFAULT_DRIFT_CHECK),
   migrations: z.array(migrationSchema, { error: (issue) => (issue.input === undefined ? NO_MIGRATIONS : undefined) }).min(1, NO_MIGRATIONS),
 });
 
@@ -233,7 +238,7 @@ function withChangePolicy(m: Migration & Pick<ParsedMigration, 'breakGlassApprov
   };
 }
 
-function toMigration({ bake, approvalTimeout, analysis, ...m }: ParsedMigration): Migration {
+function toMigration({ bake, approvalTimeout, analysis, driftCheck, ...m }: ParsedMigration, defaultDriftCheckMs: number): Migration {
   const { metricsDelay, maxBake, window, ...rest } = analysis;
   return {
     ...m,
@@ -242,6 +247,7 @@ function toMigration({ bake, approvalTimeout, analysis, ...m }: ParsedMigration)
     groups: m.approvers.filter(isGroupId),
     bakeMs: bake,
     approvalTimeoutMs: approvalTimeout,
+    driftCheckMs: driftCheck ?? defaultDriftCheckMs,
   };
 }
 

@@ -39,6 +39,17 @@ export class CustomObjects {
     return items.filter(where).map((item) => String((item.metadata as { name?: string } | undefined)?.name ?? ''));
   }
 
+  /**
+   * One object by name, read as a list: the list's resourceVersion is where a watch goes on from
+   * (the object's own may be older than the server's watch history, and would answer 410 again).
+   */
+  async readForWatch(type: ResourceType, ref: ObjectRef): Promise<{ object: JsonObject | undefined; resourceVersion: string | undefined }> {
+    const list = await this.call(`list ${type.plural} ${ref.namespace}/${ref.name}`, () => this.api.listNamespacedCustomObject({ ...type, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` }));
+    const items = Array.isArray(list.items) ? (list.items as JsonObject[]) : [];
+    const version = (list.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+    return { object: items[0], resourceVersion: typeof version === 'string' ? version : undefined };
+  }
+
   /** RFC 6902 patch; callers put a `test` of the resourceVersion first as the precondition. */
   async jsonPatch(type: ResourceType, ref: ObjectRef, ops: readonly JsonPatchOp[]): Promise<JsonObject> {
     return this.call(`patch ${type.plural} ${ref.namespace}/${ref.name}`, () =>

@@ -1,7 +1,6 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { JsonObject } from '../domain/virtual-service.js';
 import type { CustomObjects, ObjectRef, ResourceType } from './custom-objects.js';
-import { KubeError } from './kube-error.js';
 
 export interface WatchHandle {
   stop(): void;
@@ -28,8 +27,9 @@ export class ObjectWatcher {
 
   /**
    * Every change to one object from `resourceVersion` on. A dropped connection or a
-   * resourceVersion the server no longer has (410 Gone) is followed by a fresh GET, handed on
-   * like an event (so a change made meanwhile is still seen), and a new watch from there.
+   * resourceVersion the server no longer has (410 Gone) is followed by a fresh read (a list of
+   * the one object), handed on like an event (so a change made meanwhile is still seen), and a
+   * new watch from the list's resourceVersion.
    */
   watchObject(type: ResourceType, ref: ObjectRef, resourceVersion: string | undefined, onObject: OnObject): WatchHandle {
     const watch = new SingleObjectWatch(this.watch, this.objects, type, ref, onObject, resourceVersion);
@@ -102,17 +102,15 @@ class SingleObjectWatch implements WatchHandle {
 
   private async relist(): Promise<void> {
     if (this.stopped) return;
-    let object: JsonObject | undefined;
+    let read;
     try {
-      object = await this.objects.get(this.type, this.ref);
+      read = await this.objects.readForWatch(this.type, this.ref);
     } catch (error) {
-      if (!(error instanceof KubeError && error.kind === 'not-found')) return this.onDone(error);
-      object = undefined;
+      return this.onDone(error);
     }
     if (this.stopped) return;
-    const version = (object?.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
-    this.resourceVersion = typeof version === 'string' ? version : undefined;
-    this.onObject(object);
+    this.resourceVersion = read.resourceVersion;
+    this.onObject(read.object);
     void this.open();
   }
 }

@@ -138,7 +138,7 @@ async function latestRequest() {
   return eventually(() => {
     const message = [...slack.messages].reverse().find((m) => m.channel === 'C0FLUX' && m.thread_ts === undefined && (m.blocks ?? []).some((b) => b.type === 'actions'));
     if (!message) throw new Error('no finalize request yet');
-    const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as { elements: { value: string }[] };
+    const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as unknown as { elements: { value: string }[] };
     return { message, operationId: actions.elements[0]?.value ?? '' };
   }, 10_000);
 }

@@ -1,4 +1,5 @@
 import { describeMirrorChanges, describeWeightChanges } from '../../domain/describe-changes.js';
+import { describeAnnotationChange } from '../../domain/gitops/flux-suspension.js';
 import { describeOperation, mention, type Changes, type Operation, type PreflightCheck } from '../../domain/operation/operation.js';
 import { neededOf, tallyText } from '../../domain/operation/approval-tally.js';
 import { actions, button, codeBlock, context, escapeMrkdwn, header, section, type Block, type SlackMessage } from './block-kit.js';
@@ -27,7 +28,7 @@ export function operationMessage(view: OperationView): SlackMessage {
   const blocks: Block[] = [
     header(`meshbot: ${describeOperation(op)}`),
     section(`*VirtualService* \`${view.virtualService}\`\n*Requested by* ${mention(op.requestedBy)}`),
-    codeBlock(changeLines(op.applied ?? op.planned)),
+    codeBlock([...changeLines(op.applied ?? op.planned), ...(op.annotations ?? []).map(describeAnnotationChange)]),
   ];
   const preflight = op.preflight ?? [];
   if (preflight.length > 0) blocks.push(section(['*Preflight*', ...preflight.map(preflightLine)].join('\n')));

@@ -47,6 +47,8 @@ describe('parseMigrationsFile', () => {
             steps: [10, 25, 50, 100],
             bakeMs: 600_000,
             approvalTimeoutMs: 1_800_000,
+            gitops: 'warn',
+            driftCheckMs: 300_000,
             mirrorField: 'mirror',
             toPort: 443,
             context: 'gke_proj_region_cluster',
@@ -80,6 +82,8 @@ describe('parseMigrationsFile', () => {
       steps: [10, 25, 50, 100],
       bakeMs: 600_000,
       approvalTimeoutMs: 1_800_000,
+      gitops: 'warn',
+      driftCheckMs: 300_000,
       mirrorField: 'mirror',
       autoAdvance: false,
       changeWindows: [],
@@ -167,7 +171,7 @@ describe('parseMigrationsFile', () => {
   it('refuses unknown keys at the top and in gcpBackendApi', () => {
     expect(problems(`gcpBackendApi: { versoin: v1 }\nmigraitons: []\n${MINIMAL}`)).toEqual([
       'meshbot.yaml: gcpBackendApi: unknown key "versoin" (did you mean "version"?); allowed keys: group, version, plural',
-      'meshbot.yaml: unknown key "migraitons" (did you mean "migrations"?); allowed keys: changeWindows, freezes, gcpBackendApi, migrations',
+      'meshbot.yaml: unknown key "migraitons" (did you mean "migrations"?); allowed keys: changeWindows, freezes, gcpBackendApi, driftCheck, migrations',
     ]);
   });
 
