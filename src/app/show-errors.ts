@@ -1,5 +1,6 @@
 import { classifyEntry } from '../domain/logs/classify.js';
-import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
+import { errorClass } from '../domain/logs/error-classes.js';
+import { remediesByCause } from '../domain/logs/remedies.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
 import { addToTally, emptyTally } from '../domain/logs/tally.js';
 import type { AppDeps, MigrationSettings, Reply } from './deps.js';
@@ -26,9 +27,10 @@ export async function showErrors(deps: AppDeps, migration: MigrationSettings, si
   for (const entry of entries) addToTally(tally, classifyEntry(entry), entry);
   const window = `the last ${formatSeconds(sinceSeconds)}`;
   const link = `<${logsExplorerUrl(deps.logs.projectId, filter, since.toISOString(), end.toISOString())}|Logs Explorer>`;
-  const classes = (Object.entries(tally.byClass) as [ErrorClassId, { count: number; samples: string[] }][]).sort((a, b) => b[1].count - a[1].count);
-  if (classes.length === 0) return { text: `*${migration.name}*: no Envoy sidecar errors in ${window}. ${link}\n${await rates}` };
-  const lines = classes.map(([id, t]) => `• *${t.count} × ${id}* — ${errorClass(id).title}\n   ↳ ${errorClass(id).remedy}`);
+  // The same order and remedies as a rollback report: the classes that would roll back first, the Traffic Director grant filled in.
+  const remedies = remediesByCause(tally, migration.rollbackOn.classes, deps.logs.projectId);
+  if (remedies.length === 0) return { text: `*${migration.name}*: no Envoy sidecar errors in ${window}. ${link}\n${await rates}` };
+  const lines = remedies.map((r) => `• *${r.count} × ${r.classId}* — ${errorClass(r.classId).title}\n   ↳ ${r.lines.join('\n   ')}`);
   const capped = entries.length >= MAX_ENTRIES ? ` (first ${MAX_ENTRIES} entries)` : '';
   return { text: [`*${migration.name}*: Envoy sidecar errors in ${window}${capped} — ${tally.errors} counted.`, ...lines, link, await rates].join('\n') };
 }

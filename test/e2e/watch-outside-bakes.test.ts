@@ -43,11 +43,16 @@ describe('the sentinel, outside bakes', () => {
 describe('/mesh errors', () => {
   it('summarises the errors by class with remedies', async () => {
     stack.logs.append([istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, responseFlags: 'UH', now: new Date() }), istioProxyAccessLog({ upstreamCluster: `outbound|443||${TO}`, responseFlags: 'NR', now: new Date() })]);
+    stack.logs.append(tdPermissionDenied({ meshProjectNumber: '734009210042', now: new Date() }));
     await stack.driver.slashCommand({ text: 'errors --since 1h', userId: 'U0BOB', channelId: M.report.channel });
     const reply = await stack.slack.waitForResponse((r) => r.kind === 'response' && (r.text ?? '').includes('Envoy sidecar errors in the last 1h'), 5000);
     expect(reply.text).toMatch(/1 × no-healthy-upstream/);
     expect(reply.text).toMatch(/1 × no-route/);
     expect(reply.text).toContain('Logs Explorer');
+    // As in a rollback report: the zero-tolerance class first, its grant naming the project of the denied resource.
+    const text = reply.text ?? '';
+    expect(text.indexOf('td-permission-denied')).toBeLessThan(text.indexOf('no-healthy-upstream'));
+    expect(text).toContain('gcloud projects add-iam-policy-binding 734009210042');
   });
 });
 
