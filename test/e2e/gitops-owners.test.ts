@@ -8,7 +8,7 @@ import { startRedis, type RedisInstance } from '../harness/redis-server.js';
 import { startSlackApiServer, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
 import { BOT_TOKEN, eventually, FROM, patchesOf, requestMessage, routeWeights, seedVirtualService, SIGNING_SECRET, TO } from '../support/meshbot-stack.js';
-import { freePort, spawnMeshbot, waitForHttp, type MeshbotProcess } from '../support/meshbot-process.js';
+import { freePort, meshbotEnv, spawnMeshbot, waitForHttp, type MeshbotProcess } from '../support/meshbot-process.js';
 
 const FLUX_RECONCILE = 'kustomize.toolkit.fluxcd.io/reconcile';
 
@@ -50,18 +50,7 @@ beforeAll(async () => {
   await kube.writeKubeconfig(join(dir, 'kubeconfig'));
   await writeFile(join(dir, 'meshbot.yaml'), MIGRATIONS);
   const port = await freePort();
-  meshbot = spawnMeshbot('all', {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redis.url,
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    GCP_PROJECT: logs.projectId,
-    LOGGING_API_ENDPOINT: logs.endpoint,
-    MESHBOT_CONFIG: join(dir, 'meshbot.yaml'),
-    MESHBOT_QUEUE_PREFIX: '{meshbot-gitops}',
-    PORT: String(port),
-  });
+  meshbot = spawnMeshbot('all', meshbotEnv({ slackApiUrl: slack.apiUrl, redisUrl: redis.url, logs, dir }, { MESHBOT_QUEUE_PREFIX: '{meshbot-gitops}', PORT: String(port) }));
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, api: slack });
 }, 30_000);

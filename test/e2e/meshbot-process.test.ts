@@ -9,7 +9,7 @@ import { startRedis, type RedisInstance } from '../harness/redis-server.js';
 import { startSlackApiServer, type SlackApiServer } from '../harness/slack-api-server.js';
 import { SlackDriver } from '../harness/slack-driver.js';
 import { BOT_TOKEN, eventually, FROM, requestMessage, routeWeights, seedVirtualService, SIGNING_SECRET, TO } from '../support/meshbot-stack.js';
-import { freePort, spawnMeshbot, waitForHttp } from '../support/meshbot-process.js';
+import { freePort, meshbotEnv, spawnMeshbot, waitForHttp } from '../support/meshbot-process.js';
 
 let dir: string;
 let redis: RedisInstance;
@@ -37,17 +37,7 @@ beforeAll(async () => {
   kube.seed(seedVirtualService('payments', 'checkout'));
   await kube.writeKubeconfig(join(dir, 'kubeconfig'));
   await writeFile(join(dir, 'meshbot.yaml'), MIGRATIONS);
-  env = {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redis.url,
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    GCP_PROJECT: logs.projectId,
-    LOGGING_API_ENDPOINT: logs.endpoint,
-    MESHBOT_CONFIG: join(dir, 'meshbot.yaml'),
-    MESHBOT_QUEUE_PREFIX: '{meshbot-process}',
-  };
+  env = meshbotEnv({ slackApiUrl: slack.apiUrl, redisUrl: redis.url, logs, dir }, { MESHBOT_QUEUE_PREFIX: '{meshbot-process}' });
 });
 afterAll(async () => {
   await Promise.all([slack?.close(), kube?.close(), logs?.close(), redis?.stop()]);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { BOT_TOKEN, SIGNING_SECRET } from './meshbot-stack.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'dist/src/cli/meshbot.js');
@@ -40,4 +41,27 @@ export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export interface LocalParts {
+  readonly slackApiUrl: string;
+  readonly redisUrl: string;
+  readonly logs: { readonly projectId: string; readonly endpoint: string };
+  /** The folder holding `kubeconfig` and `meshbot.yaml`. */
+  readonly dir: string;
+}
+
+/** The environment a meshbot process needs to talk to the local servers, as an operator would set it. */
+export function meshbotEnv(parts: LocalParts, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: parts.slackApiUrl,
+    REDIS_URL: parts.redisUrl,
+    KUBECONFIG: join(parts.dir, 'kubeconfig'),
+    GCP_PROJECT: parts.logs.projectId,
+    LOGGING_API_ENDPOINT: parts.logs.endpoint,
+    MESHBOT_CONFIG: join(parts.dir, 'meshbot.yaml'),
+    ...extra,
+  };
 }
