@@ -13,6 +13,7 @@ import { MESHBOT_ACTOR, isMeshObjectKind } from '../domain/operation/operation.j
 import { describeGcpBackend } from '../domain/gcp-backend.js';
 import { prepareMeshObject } from './mesh-object-edit.js';
 import { ratesPreflight } from './rates-preflight.js';
+import { closedReason } from './change-policy.js';
 import { argoGuidance, gitopsPreflight } from './gitops-preflight.js';
 import type { AnnotationChange } from '../domain/gitops/flux-suspension.js';
 
@@ -43,6 +44,9 @@ export async function prepareOperation(deps: AppDeps, operationId: string): Prom
 
 /** autoAdvance: the policy itself approves a run's next step after a healthy bake. */
 async function autoApprove(deps: AppDeps, op: Operation, migration: MigrationSettings): Promise<void> {
+  // The window may have closed (or a freeze begun) since the step was scheduled: then a person decides, in a window.
+  const closed = op.override ? undefined : closedReason(deps, migration);
+  if (closed) return postInThread(deps, op, `⏸️ autoAdvance did not approve this step: ${closed}. It waits for an approver, whose click is checked against the change windows.`);
   const approved = await deps.store.mutate(op.id, (current) => transition(current, { type: 'approve', at: deps.now().toISOString(), by: MESHBOT_ACTOR }));
   if (!approved.ok) return;
   await deps.jobs.enqueue('apply', op.id);
