@@ -151,7 +151,7 @@ class BakeRun {
     void this.finish('reverted');
   }
 
-  /** Read back before a healthy verdict: a revert the watch has not delivered yet must not be called healthy. */
+  /** Read back before a verdict on the step: a revert the watch has not delivered yet must not be called healthy (or inconclusive). */
   private async undoneMeanwhile(): Promise<boolean> {
     let vs: VirtualServiceLike | undefined;
     try {
@@ -306,7 +306,7 @@ class BakeRun {
     clearTimeout(this.timer);
     this.following?.stop();
     this.stepWatch?.stop();
-    if (outcome === 'healthy' && (await this.undoneMeanwhile())) outcome = 'reverted';
+    if ((outcome === 'healthy' || outcome === 'inconclusive') && (await this.undoneMeanwhile())) outcome = 'reverted';
     if (outcome !== 'handed-over') this.deps.metrics?.bakeVerdicts.inc({ verdict: outcome, judged: this.judging.mode });
     try {
       if (outcome === 'handed-over') return await this.saveProgress();
