@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Freeze } from '../../src/domain/policy/change-windows.js';
+import { eventually, requestMessage, routeWeights, startStack, testMigration, TO, type Stack } from '../support/meshbot-stack.js';
+
+// Real time throughout (the bake's log watch runs on it): the first freeze begins after the first step is approved and ends after its bake.
+const T = Date.now();
+const at = (ms: number) => new Date(T + ms).toISOString();
+const FIRST_FREEZE: Freeze = { from: at(6_000), to: at(12_000), reason: 'first freeze' };
+const M = testMigration(91, { autoAdvance: true, steps: [25, 100], bakeMs: 7_000, freezes: [FIRST_FREEZE] });
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack([M]);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('autoAdvance and the change policy', () => {
+  it('a run step scheduled for the end of a freeze is not auto-approved when it comes due inside a freeze added since; it waits for an approver', { timeout: 40_000 }, async () => {
+    await stack.driver.slashCommand({ text: 'run', userId: 'U0BOB', channelId: M.channel });
+    const first = await requestMessage(stack.slack, M.channel, 5000);
+    await stack.driver.clickButton({ actionId: 'meshbot_approve', value: first.operationId, userId: 'U0ALICE', channelId: M.channel, messageTs: first.message.ts });
+    await eventually(() => expect(routeWeights(stack.kube, 'payments', M.virtualService)[TO]).toBe(25), 5000);
+    // The bake ends inside the first freeze: the next step waits for its end.
+    await stack.slack.waitForMessage((m) => m.thread_ts === first.message.ts && (m.text ?? '').startsWith('⏸️ The next step, shift 100%'), 15_000);
+    // A second freeze, as after a restart with a new migrations file, covers the moment the step comes due.
+    (M.freezes as Freeze[]).push({ from: at(11_000), to: at(3_600_000), reason: 'second freeze' });
+    const held = await stack.slack.waitForMessage((m) => (m.text ?? '').startsWith('⏸️ autoAdvance did not approve this step'), 10_000);
+    expect(held.text).toContain('second freeze');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(routeWeights(stack.kube, 'payments', M.virtualService)[TO]).toBe(25);
+    const second = await requestMessage(stack.slack, M.channel, 1000);
+    expect(second.operationId).not.toBe(first.operationId);
+  });
+});
