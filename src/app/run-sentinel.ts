@@ -1,4 +1,6 @@
 import { errorClass, type ErrorClassId } from '../domain/logs/error-classes.js';
+import type { RemedyFacts } from '../domain/logs/remedy-facts.js';
+import { trafficDirectorFix } from '../domain/troubleshoot.js';
 import { sentinelSubjectId } from '../domain/watch/watch-subject.js';
 import type { LogFeed } from '../logging/log-feed.js';
 import { logsExplorerUrl, migrationLogFilter } from '../domain/logs/migration-filter.js';
@@ -28,15 +30,16 @@ export async function runSentinel(deps: AppDeps, sentinel: SentinelStore): Promi
 async function scan(feed: LogFeed, sentinel: SentinelStore, migration: MigrationSettings): Promise<void> {
   const cursor = await sentinel.cursor(migration.name);
   const read = await feed.read(sentinelSubjectId(migration.name), cursor);
-  const found = new Map<ErrorClassId, { count: number; samples: string[] }>();
+  const found = new Map<ErrorClassId, { count: number; samples: string[]; facts: RemedyFacts[] }>();
   for (const record of read.records) {
     if (record.k !== 'e') continue;
-    const seen = found.get(record.c) ?? { count: 0, samples: [] };
+    const seen = found.get(record.c) ?? { count: 0, samples: [], facts: [] };
     seen.count++;
     if (seen.samples.length < 3) seen.samples.push(record.s);
+    if (record.f && seen.facts.length < 5) seen.facts.push(record.f);
     found.set(record.c, seen);
   }
-  for (const [classId, seen] of found) await sentinel.addPending(migration.name, classId, seen.count, seen.samples);
+  for (const [classId, seen] of found) await sentinel.addPending(migration.name, classId, seen.count, seen.samples, seen.facts);
   if (read.cursor !== cursor) await sentinel.setCursor(migration.name, read.cursor);
 }
 
@@ -50,7 +53,8 @@ async function notify(deps: AppDeps, sentinel: SentinelStore, migration: Migrati
     const link = logsExplorerUrl(deps.logs?.projectId, filterOf(deps, migration), new Date(end.getTime() - NOTICE_WINDOW_SECONDS * 1000).toISOString(), end.toISOString());
     const text = [
       `⚠️ *${migration.name}*: ${taken.count} × \`${classId}\` — ${cls.title} (outside any bake).`,
-      `*Remedy:* ${cls.remedy}`,
+      // The Traffic Director grant with the project of the denied resource and the services filled in, as in a rollback report.
+      `*Remedy:* ${classId === 'td-permission-denied' ? trafficDirectorFix(taken.facts, deps.logs?.projectId).join('\n') : cls.remedy}`,
       taken.samples.length > 0 ? `\`\`\`${taken.samples.map(escapeMrkdwn).join('\n')}\`\`\`` : '',
       `<${link}|Logs Explorer> · next notice for this class at the earliest in 15 minutes, with the count since.`,
     ].filter((line) => line !== '').join('\n');

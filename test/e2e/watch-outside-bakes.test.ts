@@ -22,10 +22,12 @@ const incidentMessages = (channel: string) => stack.slack.messages.filter((m) =>
 
 describe('the sentinel, outside bakes', () => {
   it('reports a burst of permission denials once, aggregated, with the remedy', async () => {
-    stack.logs.append(Array.from({ length: 12 }, () => tdPermissionDenied({ now: new Date() })));
+    stack.logs.append(Array.from({ length: 12 }, () => tdPermissionDenied({ meshProjectNumber: '901234567890', now: new Date() })));
     const notice = await stack.slack.waitForMessage((m) => m.kind === 'message' && m.channel === 'C0INCIDENTS' && (m.text ?? '').includes('migration-31'), 5000);
     expect(notice.text).toContain('12 × `td-permission-denied`');
     expect(notice.text).toContain('roles/trafficdirector.client');
+    // The grant names the project of the denied resource, as in a rollback report.
+    expect(notice.text).toContain('gcloud projects add-iam-policy-binding 901234567890');
     stack.logs.append(Array.from({ length: 3 }, () => tdPermissionDenied({ now: new Date() })));
     await new Promise((r) => setTimeout(r, 1500));
     expect(incidentMessages('C0INCIDENTS').filter((m) => (m.text ?? '').includes('migration-31'))).toHaveLength(1);
