@@ -6,43 +6,18 @@
  * with the same load generator so the machine's noise falls on both alike. Prints JSON when
  * run directly.
  */
+import { Worker } from 'node:worker_threads';
 import type { SlackApiServer } from '../test/harness/slack-api-server.js';
 import { SlackDriver } from '../test/harness/slack-driver.js';
+import type { CommandOutcome } from './command-load.js';
+import type { LoadRequest } from './command-load-worker.js';
 import { SIGNING_SECRET, startStack, testMigration } from '../test/support/meshbot-stack.js';
 import { compareToBareBolt, type AckComparison } from './ack-compare.js';
 import { startBareBolt } from './bare-bolt.js';
 import { startChildMeshbot } from './child-meshbot.js';
 import { machine, percentile, runWhenMain } from './stats.js';
 
-export interface CommandOutcome {
-  readonly text: string;
-  readonly status: number;
-  /** Round trip of the signed request, body included, measured by the sender. */
-  readonly ms: number;
-  readonly responseId: string;
-}
-
-/** The `i`th command of a load: `help` and `status` in turn, each from a user of its own. */
-async function loadCommand(driver: SlackDriver, channelId: string, i: number, userPrefix: string): Promise<CommandOutcome> {
-  const text = i % 2 === 0 ? 'help' : 'status';
-  const sent = await driver.slashCommand({ text, userId: `${userPrefix}${String(i).padStart(4, '0')}`, channelId });
-  return { text, status: sent.status, ms: sent.ms, responseId: decodeURIComponent(sent.responseUrl.slice(sent.responseUrl.lastIndexOf('/') + 1)) };
-}
-
-/** Sends `count` signed `/mesh` commands at once, alternating `help` and `status`, from distinct users. */
-export async function slashCommandBurst(driver: SlackDriver, channelId: string, count: number): Promise<CommandOutcome[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => loadCommand(driver, channelId, i, 'U0LOAD')));
-}
-
-/** `count` commands, one every `everyMs`, without waiting for the acks before sending the next. */
-export async function pacedCommands(driver: SlackDriver, channelId: string, count: number, everyMs: number): Promise<CommandOutcome[]> {
-  const sent: Promise<CommandOutcome>[] = [];
-  for (let i = 0; i < count; i++) {
-    sent.push(loadCommand(driver, channelId, i, 'U0PACE'));
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return Promise.all(sent);
-}
+export { pacedCommands, slashCommandBurst, type CommandOutcome } from './command-load.js';
 
 /** The private answers (response_url posts) the commands got, by response id; waits for all of them. */
 export async function answersTo(slack: SlackApiServer, commands: readonly CommandOutcome[], timeoutMs = 15_000): Promise<Map<string, string[]>> {
@@ -73,10 +48,31 @@ export interface AckFigures {
   readonly paced: AckComparison;
 }
 
-type Load = (driver: SlackDriver) => Promise<CommandOutcome[]>;
+type Load = (generator: LoadGenerator) => Promise<CommandOutcome[]>;
+
+/** A load generator on a thread of its own, aimed at one app (see command-load-worker.ts). */
+class LoadGenerator {
+  private readonly worker: Worker;
+
+  constructor(eventsUrl: string, slackBaseUrl: string) {
+    this.worker = new Worker(new URL('./command-load-worker.ts', import.meta.url), { workerData: { eventsUrl, signingSecret: SIGNING_SECRET, slackBaseUrl }, execArgv: ['--import', 'tsx'] });
+  }
+
+  run(request: LoadRequest): Promise<CommandOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.worker.once('message', (answer: { outcomes?: CommandOutcome[]; error?: string }) => (answer.outcomes ? resolve(answer.outcomes) : reject(new Error(answer.error))));
+      this.worker.postMessage(request);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
 
 interface Target {
   readonly name: string;
+  readonly generator: LoadGenerator;
   readonly driver: SlackDriver;
   /** meshbot answers every command after its ack: wait for that before the next round, so it doesn't load the other's. */
   readonly settle: (outcomes: readonly CommandOutcome[]) => Promise<unknown>;
@@ -89,7 +85,7 @@ async function alternate(targets: readonly [Target, Target], load: Load, rounds:
     const order: (0 | 1)[] = round % 2 === 0 ? [0, 1] : [1, 0];
     for (const t of order) {
       const target = targets[t];
-      const outcomes = await load(target.driver);
+      const outcomes = await load(target.generator);
       const failed = outcomes.filter((o) => o.status !== 200);
       if (failed.length > 0) throw new Error(`${target.name}: ${failed.length} of ${outcomes.length} commands were not acked with 200 (e.g. ${failed[0]?.status})`);
       await target.settle(outcomes);
@@ -117,18 +113,19 @@ export async function measureAck(count = 200, rounds = 3): Promise<AckFigures> {
   const env: Record<string, string> = monitoringEndpoint ? { MONITORING_API_ENDPOINT: monitoringEndpoint } : {};
   const started = await Promise.allSettled([startChildMeshbot('bot', stack, [migration], { env }), startBareBolt(stack.slack.apiUrl)]);
   const [bot, bare] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  let targets: readonly [Target, Target] | undefined;
   try {
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
-    const driverFor = (eventsUrl: string) => new SlackDriver({ eventsUrl, signingSecret: SIGNING_SECRET, api: stack.slack });
-    const meshbot: Target = { name: 'meshbot bot', driver: driverFor(bot?.eventsUrl ?? ''), settle: (outcomes) => answersTo(stack.slack, outcomes) };
-    const bareBolt: Target = { name: 'bare Bolt app', driver: driverFor(bare?.eventsUrl ?? ''), settle: async () => undefined };
-    const targets = [meshbot, bareBolt] as const;
-    for (const target of targets) await target.settle(await slashCommandBurst(target.driver, migration.channel, 40));
+    const targetFor = (name: string, eventsUrl: string, settle: Target['settle']): Target => ({ name, generator: new LoadGenerator(eventsUrl, stack.slack.baseUrl), driver: new SlackDriver({ eventsUrl, signingSecret: SIGNING_SECRET, api: stack.slack }), settle });
+    targets = [targetFor('meshbot bot', bot?.eventsUrl ?? '', (outcomes) => answersTo(stack.slack, outcomes)), targetFor('bare Bolt app', bare?.eventsUrl ?? '', async () => undefined)];
+    const [meshbot, bareBolt] = targets;
+    const burstOf = (n: number) => (generator: LoadGenerator) => generator.run({ shape: 'burst', channelId: migration.channel, count: n, everyMs: 0 });
+    for (const target of targets) await target.settle(await burstOf(40)(target.generator));
     const answeredBefore = stack.slack.responses.length;
-    const [meshBursts, bareBursts] = await alternate(targets, (driver) => slashCommandBurst(driver, migration.channel, count), rounds);
+    const [meshBursts, bareBursts] = await alternate(targets, burstOf(count), rounds);
     const answered = new Set(stack.slack.responses.slice(answeredBefore).map((r) => r.id)).size;
-    const [meshPaced, barePaced] = await alternate(targets, (driver) => pacedCommands(driver, migration.channel, count, 1000 / 200), rounds);
+    const [meshPaced, barePaced] = await alternate(targets, (generator) => generator.run({ shape: 'paced', channelId: migration.channel, count, everyMs: 1000 / 200 }), rounds);
     const burst = compareToBareBolt(meshBursts, bareBursts);
     const paced = compareToBareBolt(meshPaced, barePaced);
     return {
@@ -144,7 +141,7 @@ export async function measureAck(count = 200, rounds = 3): Promise<AckFigures> {
       paced,
     };
   } finally {
-    await Promise.all([bot?.stop(), bare?.stop()]);
+    await Promise.all([bot?.stop(), bare?.stop(), ...(targets ?? []).map((t) => t.generator.stop())]);
     await stack.close();
   }
 }
