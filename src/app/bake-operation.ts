@@ -18,9 +18,9 @@ import { stepDifference } from '../domain/gitops/step-live.js';
 import { describeReversion, reversionOf } from '../domain/gitops/reversion.js';
 import type { VirtualServiceLike } from '../domain/virtual-service.js';
 import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
-import { KubeError } from '../kube/kube-error.js';
 import type { WatchHandle } from '../kube/watch-object.js';
 import { reportReverted } from './report-reverted.js';
+import { liveVirtualService } from './live-virtual-service.js';
 
 const SAVE_EVERY_MS = 1000;
 /** Past its deadline, a bake waits this often for the log watch to confirm it has read the bake's start. */
@@ -144,23 +144,19 @@ class BakeRun {
   }
 
   private checkStillApplied(vs: VirtualServiceLike | undefined): void {
-    if (this.done || !this.op.applied) return;
-    const difference = stepDifference(vs, this.op.applied);
-    if (!difference) return;
-    this.reversion = { reversion: reversionOf(vs, difference, this.deps.now().toISOString()), vs };
-    void this.finish('reverted');
+    if (!this.done && this.undoneIn(vs)) void this.finish('reverted');
   }
 
   /** Read back before a verdict on the step: a revert the watch has not delivered yet must not be called healthy (or inconclusive). */
   private async undoneMeanwhile(): Promise<boolean> {
-    let vs: VirtualServiceLike | undefined;
-    try {
-      vs = await this.deps.kube(this.migration).get(VIRTUAL_SERVICES, { namespace: this.migration.namespace, name: this.migration.virtualService });
-    } catch (error) {
-      if (!(error instanceof KubeError && error.kind === 'not-found')) return false; // the watch has been on it all along
-    }
-    if (!this.op.applied) return false;
-    const difference = stepDifference(vs, this.op.applied);
+    const vs = await liveVirtualService(this.deps, this.migration);
+    // The API did not answer: the watch has been on it all along.
+    return vs !== 'unknown' && this.undoneIn(vs);
+  }
+
+  /** Whether `vs` no longer holds what the step applied; if so, records when and by whom for the report. */
+  private undoneIn(vs: VirtualServiceLike | undefined): boolean {
+    const difference = this.op.applied ? stepDifference(vs, this.op.applied) : undefined;
     if (difference) this.reversion = { reversion: reversionOf(vs, difference, this.deps.now().toISOString()), vs };
     return difference !== undefined;
   }

@@ -1,11 +1,9 @@
 import { describeReversion, reversionOf } from '../domain/gitops/reversion.js';
 import { stepDifference } from '../domain/gitops/step-live.js';
 import { describeOperation, isMeshObjectKind, type Operation } from '../domain/operation/operation.js';
-import type { VirtualServiceLike } from '../domain/virtual-service.js';
-import { VIRTUAL_SERVICES } from '../kube/custom-objects.js';
-import { KubeError } from '../kube/kube-error.js';
 import type { DriftStore } from '../store/drift-store.js';
 import { lockOf, vsLabel, type AppDeps, type MigrationSettings } from './deps.js';
+import { liveVirtualService } from './live-virtual-service.js';
 
 export const DEFAULT_DRIFT_CHECK_MS = 5 * 60_000;
 const HISTORY_LOOKED_AT = 50;
@@ -52,10 +50,3 @@ async function lastWeightsStep(deps: AppDeps, migration: MigrationSettings): Pro
   return recent.find((op) => op.applied?.kind === 'weights' && !isMeshObjectKind(op.kind) && (op.state === 'applied' || op.state === 'rolled-back') && op.applied.changes.length > 0);
 }
 
-async function liveVirtualService(deps: AppDeps, migration: MigrationSettings): Promise<VirtualServiceLike | undefined | 'unknown'> {
-  try {
-    return await deps.kube(migration).get(VIRTUAL_SERVICES, { namespace: migration.namespace, name: migration.virtualService });
-  } catch (error) {
-    return error instanceof KubeError && error.kind === 'not-found' ? undefined : 'unknown';
-  }
-}

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, type VirtualServiceLike } from '../virtual-service.js';
-import { FLUX_RECONCILE, FLUX_SUSPENDED_BY } from './vs-owners.js';
+import { FLUX_RECONCILE, FLUX_SUSPENDED_BY, stringMap } from './vs-owners.js';
 
 /** One annotation a step sets or removes, shown in the diff that is approved. */
 export interface AnnotationChange {
@@ -35,9 +35,7 @@ export function describeAnnotationChange(change: AnnotationChange): string {
 }
 
 function annotationsOf(vs: VirtualServiceLike): Record<string, string> {
-  const metadata = isJsonObject(vs.metadata) ? vs.metadata : {};
-  const annotations = isJsonObject(metadata.annotations) ? metadata.annotations : {};
-  return Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return stringMap(isJsonObject(vs.metadata) ? vs.metadata.annotations : undefined);
 }
 
 function withAnnotations(vs: VirtualServiceLike, annotations: Record<string, string>): VirtualServiceLike {

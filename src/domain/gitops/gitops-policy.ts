@@ -1,5 +1,5 @@
 import type { PreflightCheck } from '../operation/operation.js';
-import { controllerOfManager, MESHBOT_FIELD_MANAGER, revertingOwners, unmarkedController, type Owner, type Ownership } from './vs-owners.js';
+import { controllerOfManager, lastWeightWriter, revertingOwners, unmarkedController, type Owner, type Ownership } from './vs-owners.js';
 
 export type GitopsPolicy = 'warn' | 'refuse' | 'suspend-flux';
 
@@ -39,7 +39,7 @@ function unmarkedCheck(unmarked: ReturnType<typeof unmarkedController>): Preflig
 }
 
 function writerCheck(ownership: Ownership): PreflightCheck {
-  const writer = ownership.weightWriters.find((w) => w.manager !== MESHBOT_FIELD_MANAGER) ?? ownership.weightWriters[0];
+  const writer = lastWeightWriter(ownership.weightWriters);
   const owned = ownership.owners.length > 0 ? '' : 'No GitOps owner found (no Argo CD, Flux or Helm marks)';
   const wrote = writer ? `weights last set by \`${writer.manager}\`${writer.time ? ` at ${writer.time}` : ''}` : 'no field manager recorded for the weights';
   return { label: owned === '' ? `Routes: ${wrote}` : `${owned}; ${wrote}`, ok: true };

@@ -1,13 +1,12 @@
 import type { Reversion } from '../operation/operation.js';
 import { isJsonObject, type VirtualServiceLike } from '../virtual-service.js';
 import type { StepDifference } from './step-live.js';
-import { MESHBOT_FIELD_MANAGER, weightWriters } from './vs-owners.js';
+import { lastWeightWriter, weightWriters } from './vs-owners.js';
 
 /** When and by whom a step's routes were changed, from the object's managedFields (the newest writer of `spec.http`). */
 export function reversionOf(vs: VirtualServiceLike | undefined, difference: StepDifference, seenAt: string): Reversion {
   const metadata = vs && isJsonObject(vs.metadata) ? vs.metadata : {};
-  const writers = weightWriters(metadata.managedFields);
-  const writer = writers.find((w) => w.manager !== MESHBOT_FIELD_MANAGER) ?? writers[0];
+  const writer = lastWeightWriter(weightWriters(metadata.managedFields));
   return { at: writer?.time ?? seenAt, by: writer?.manager, now: difference.now, applied: difference.applied };
 }
 

@@ -87,6 +87,11 @@ function ownsHttpRoutes(fields: unknown): boolean {
   return isJsonObject(fields) && isJsonObject(fields['f:spec']) && 'f:http' in (fields['f:spec'] as JsonObject);
 }
 
+/** Who last set the weights: the newest writer other than meshbot, else meshbot itself. */
+export function lastWeightWriter(writers: readonly WeightWriter[]): WeightWriter | undefined {
+  return writers.find((w) => w.manager !== MESHBOT_FIELD_MANAGER) ?? writers[0];
+}
+
 /** The field manager names of the controllers known to put a live change back. */
 const REVERTING_MANAGERS: readonly { readonly pattern: RegExp; readonly controller: string }[] = [
   { pattern: /^argocd/, controller: 'Argo CD' },
@@ -121,7 +126,8 @@ function controllerOfOwner(owner: Owner): string | undefined {
   return owner.kind === 'helm' ? undefined : 'Flux';
 }
 
-function stringMap(value: unknown): Record<string, string> {
+/** The string entries of a labels or annotations map. */
+export function stringMap(value: unknown): Record<string, string> {
   if (!isJsonObject(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
